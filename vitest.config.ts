@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // Two projects: Worker code runs inside workerd with real D1 and the real migrations;
 // Node-side code (core numerics, offline trainer, CLI) runs in plain Node.
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
       projects: [
@@ -17,6 +17,9 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  // The `openai` embedder's endpoint; test/workers/embedders.test.ts fakes this host.
+                  EMBEDDINGS_URL: "http://embeddings.fake/v1/embeddings",
+                  EMBEDDINGS_API_KEY: "fake-embeddings-key",
                 },
               },
             }),

@@ -14,6 +14,8 @@ export const Status = {
   NOT_CONVERGED: 7,
   NO_PAIR: 8,
   OUT_OF_MEMORY: 9,
+  /** A value outside its domain: a label outside [0, 1], a negative weight, a bad option or seed. */
+  OUT_OF_RANGE: 10,
 } as const;
 export type StatusCode = (typeof Status)[keyof typeof Status];
 
@@ -57,7 +59,8 @@ export interface Gaussian {
 
 /**
  * Pairwise observations in base-reward space: z_i = phi(x, a_i) - phi(x, b_i), label_i in [0, 1]
- * (1 = a preferred, 0 = b preferred, 0.5 = tie), weight_i > 0 (per-observation importance).
+ * (1 = a preferred, 0 = b preferred, 0.5 = tie, any value in between = soft label), weight_i >= 0
+ * (per-observation importance; 0 ignores the observation).
  */
 export interface Observations {
   n: number;
@@ -79,6 +82,11 @@ export interface FitResult {
   iterations: number;
   /** Euclidean norm of the gradient of the negative log posterior at the returned mean. */
   gradientNorm: number;
+  /**
+   * False when maxIterations ran out before the stopping rule held (the result is still a finite, valid Gaussian at
+   * the last iterate). A line search that cannot make progress far from the optimum throws NOT_CONVERGED instead.
+   */
+  converged: boolean;
 }
 
 export interface Scores {
@@ -106,11 +114,13 @@ export interface PrefCore {
   /** Makes a basis resident (keyed by id; a second load of the same id is a no-op). */
   loadBasis(basis: BasisMatrix): void;
   hasBasis(id: string): boolean;
+  /** Frees a resident basis (its memory is reused by later loads). Returns false if it was not resident. */
+  unloadBasis(id: string): boolean;
 
   /** phi = W e for n embeddings (n * d, row-major) -> n * J. */
   project(basisId: string, embeddings: ArrayLike<number>, n: number): Float64Array;
 
-  /** Mean and sd of each candidate's reward under the posterior (embeddings copied in once). */
+  /** Mean and sd of each candidate's reward under the posterior, n <= MAX_CANDIDATES (embeddings copied in once). */
   score(basisId: string, posterior: Gaussian, embeddings: ArrayLike<number>, n: number): Scores;
 
   /** The folded per-user vector W^T lambda (length d): ranking by the mean then costs d multiply-adds per candidate. */
@@ -118,13 +128,22 @@ export interface PrefCore {
   /** folded . e for n embeddings. */
   scoreFolded(folded: Float64Array, embeddings: ArrayLike<number>, n: number): Float64Array;
 
-  /** Laplace posterior: MAP of Bradley-Terry + Gaussian prior by damped Newton, with the precision's Cholesky factor. */
+  /**
+   * Laplace posterior: MAP of Bradley-Terry + Gaussian prior by damped Newton (Armijo backtracking), with the
+   * Cholesky factor of H = sum_i w_i s'(m_i) z_i z_i^T + H0 at the MAP. If H is not numerically positive definite,
+   * a small diagonal jitter (1e-12 .. 1e-3 of its largest diagonal entry) is added and kept in the factor.
+   * Never returns NaN/Inf: numerical failure throws NON_FINITE / NOT_POSITIVE_DEFINITE / NOT_CONVERGED on "obs".
+   */
   fitPosterior(prior: Gaussian, obs: Observations, options?: FitOptions): FitResult;
 
   /**
-   * Cheap online step: treats `current` as the prior for one new observation and takes one Newton step from its mean
-   * (precision gains s'(m) z z^T). This is the assumed-density (online Laplace) approximation; the exact update is
-   * fitPosterior over all observations warm-started from current.mean.
+   * Cheap online step (O(J^2), no pass over past observations): the exact Laplace approximation of
+   * current x (likelihood of this one observation), i.e. assumed-density filtering with a Laplace projection.
+   * The MAP lies on the line mean + t H^-1 z, so it reduces to a scalar equation in the margin solved to round-off,
+   * and the precision gains w s'(m*) z z^T at the new MAP (a rank-one Cholesky update).
+   * It equals fitPosterior(current, that one observation). After several steps it differs from the batch Laplace
+   * fit over all observations from the original prior, because each step's curvature stays frozen at the MAP of its
+   * own time; fitPosterior over all observations (warm-started from current.mean) is the exact refit.
    */
   addObservation(current: Gaussian, z: Float64Array, label: number, weight: number): Gaussian;
 
@@ -134,6 +153,9 @@ export interface PrefCore {
    */
   selectPair(posterior: Gaussian, phi: Float64Array, n: number, criterion: PairCriterion, exclude?: Uint8Array): PairChoice | null;
 
-  /** One Thompson draw lambda ~ N(mean, H^-1), reproducible for a seed (any 32-bit integer). */
+  /**
+   * One Thompson draw lambda ~ N(mean, H^-1), reproducible for a seed (any integer, taken mod 2^32): bit-identical
+   * between the WASM and the reference core (core/prng.ts).
+   */
   samplePosterior(posterior: Gaussian, seed: number): Float64Array;
 }

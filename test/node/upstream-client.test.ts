@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCandidates, UpstreamError, type UpstreamConfig } from "../../worker/upstream/client.ts";
+import { FakeUpstream } from "../support/fake-upstream.ts";
+
+let upstream: FakeUpstream;
+beforeAll(async () => {
+  upstream = await FakeUpstream.start();
+});
+afterAll(async () => {
+  await upstream.stop();
+});
+
+const config = (overrides: Partial<UpstreamConfig> = {}): UpstreamConfig => ({
+  baseUrl: upstream.baseUrl,
+  apiKey: "sk-upstream",
+  model: "fake-model",
+  timeoutMs: 1_000,
+  retries: 2,
+  backoffMs: 10,
+  useN: true,
+  ...overrides,
+});
+const body = { messages: [{ role: "user", content: "Say hi" }], temperature: 0.9 };
+
+describe("upstream chat client", () => {
+  it("asks once with n when the provider honours it", async () => {
+    upstream.reset({ texts: ["a", "b", "c", "d"], supportsN: true });
+    const result = await generateCandidates(config(), body, 4);
+    expect(result.candidates.map((c) => c.text)).toEqual(["a", "b", "c", "d"]);
+    expect(upstream.calls).toHaveLength(1);
+    expect(upstream.calls[0].body).toMatchObject({ n: 4, model: "fake-model", stream: false, temperature: 0.9 });
+    expect(upstream.calls[0].authorization).toBe("Bearer sk-upstream");
+  });
+
+  it("tops up with parallel single calls when the provider ignores n", async () => {
+    upstream.reset({ texts: ["a", "b", "c"], supportsN: false });
+    const result = await generateCandidates(config(), body, 3);
+    expect(result.candidates.map((c) => c.text).sort()).toEqual(["a", "b", "c"]);
+    expect(upstream.calls).toHaveLength(3);
+  });
+
+  it("uses parallel calls only when told the provider has no n", async () => {
+    upstream.reset({ texts: ["a", "b"], supportsN: true });
+    const result = await generateCandidates(config({ useN: false }), body, 2);
+    expect(result.candidates).toHaveLength(2);
+    expect(upstream.calls.map((c) => c.body.n)).toEqual([1, 1]);
+  });
+
+  it("retries 429 and 5xx with backoff, then succeeds", async () => {
+    upstream.reset({
+      texts: ["ok"],
+      faults: [{ kind: "status", status: 429, retryAfterSeconds: 0 }, { kind: "status", status: 503 }],
+    });
+    const result = await generateCandidates(config(), body, 1);
+    expect(result.candidates.map((c) => c.text)).toEqual(["ok"]);
+    expect(result.calls).toBe(3);
+  });
+
+  it("gives up after the configured retries with the upstream's failure", async () => {
+    upstream.reset({ persistentFault: { kind: "status", status: 500 } });
+    const error = await generateCandidates(config({ retries: 1 }), body, 1).catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error.kind).toBe("server_error");
+    expect(upstream.calls).toHaveLength(2);
+  });
+
+  it("does not retry a 4xx other than 429", async () => {
+    upstream.reset({ faults: [{ kind: "status", status: 400 }] });
+    const error = await generateCandidates(config(), body, 1).catch((e) => e);
+    expect(error.kind).toBe("client_error");
+    expect(upstream.calls).toHaveLength(1);
+  });
+
+  it("reports malformed JSON as malformed, without retrying", async () => {
+    upstream.reset({ faults: [{ kind: "malformed" }] });
+    const error = await generateCandidates(config(), body, 1).catch((e) => e);
+    expect(error.kind).toBe("malformed");
+    expect(upstream.calls).toHaveLength(1);
+  });
+
+  it("times out a slow upstream and a stalled body instead of hanging", async () => {
+    upstream.reset({ persistentFault: { kind: "delay", ms: 2_000 } });
+    const slow = await generateCandidates(config({ timeoutMs: 150, retries: 0 }), body, 1).catch((e) => e);
+    expect(slow.kind).toBe("timeout");
+    upstream.reset({ persistentFault: { kind: "hang-body" } });
+    const stalled = await generateCandidates(config({ timeoutMs: 150, retries: 0 }), body, 1).catch((e) => e);
+    expect(stalled.kind).toBe("timeout");
+  });
+
+  it("returns the candidates that arrived when some parallel calls fail", async () => {
+    upstream.reset({
+      texts: ["x", "y", "z"],
+      supportsN: false,
+      persistentFault: (i) => (i % 2 === 1 ? { kind: "status", status: 400 } : undefined),
+    });
+    const result = await generateCandidates(config({ useN: false }), body, 4);
+    expect(result.candidates.length).toBe(2);
+    expect(result.failures.length).toBe(2);
+  });
+});

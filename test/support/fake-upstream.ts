@@ -1,0 +1,117 @@
+// A real local HTTP server speaking the OpenAI chat-completions protocol, for tests only. Each test scripts
+// its behaviour: which texts to answer with, whether `n` is honoured, and faults (delay, status codes,
+// malformed JSON). It records every request so tests can assert what the Worker sent.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Fault =
+  | { kind: "status"; status: number; retryAfterSeconds?: number }
+  | { kind: "delay"; ms: number }
+  | { kind: "malformed" }
+  | { kind: "hang-body" };
+
+export interface UpstreamScript {
+  /** Candidate texts handed out in order (wrapping around). */
+  texts: string[];
+  /** Honour `n` (OpenAI, vLLM) or always answer with one choice (Ollama, llama.cpp). */
+  supportsN: boolean;
+  /** Faults applied to the first calls, in order; later calls succeed. */
+  faults: Fault[];
+  /** A fault applied to every call after the scripted ones (e.g. to make some parallel calls fail). */
+  persistentFault?: Fault | ((callIndex: number) => Fault | undefined);
+}
+
+export interface RecordedCall {
+  body: Record<string, unknown>;
+  authorization: string | undefined;
+}
+
+export class FakeUpstream {
+  readonly calls: RecordedCall[] = [];
+  script: UpstreamScript = { texts: ["Hello."], supportsN: true, faults: [] };
+  private cursor = 0;
+  private server: Server;
+
+  private constructor(server: Server) {
+    this.server = server;
+  }
+
+  static async start(): Promise<FakeUpstream> {
+    let instance: FakeUpstream | undefined;
+    const server = createServer((req, res) => void instance!.handle(req, res));
+    instance = new FakeUpstream(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return instance;
+  }
+
+  get baseUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/v1`;
+  }
+
+  reset(script: Partial<UpstreamScript>): void {
+    this.script = { texts: ["Hello."], supportsN: true, faults: [], ...script };
+    this.calls.length = 0;
+    this.cursor = 0;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const callIndex = this.calls.length;
+    this.calls.push({ body, authorization: req.headers.authorization });
+    const persistent = this.script.persistentFault;
+    const fault =
+      this.script.faults[callIndex] ?? (typeof persistent === "function" ? persistent(callIndex) : persistent);
+
+    if (fault?.kind === "status") {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+      res.writeHead(fault.status, headers).end(JSON.stringify({ error: { message: `scripted ${fault.status}` } }));
+      return;
+    }
+    if (fault?.kind === "malformed") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"choices": [ {"message": ');
+      return;
+    }
+    if (fault?.kind === "hang-body") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"choices": [');
+      return; // never finishes: the client's deadline must fire
+    }
+    if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
+
+    const requested = typeof body.n === "number" ? body.n : 1;
+    const count = this.script.supportsN ? requested : 1;
+    const choices = Array.from({ length: count }, (_, index) => ({
+      index,
+      message: { role: "assistant", content: this.nextText() },
+      finish_reason: "stop",
+    }));
+    const response = {
+      id: `chatcmpl-fake-${callIndex}`,
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model: String(body.model ?? "fake-model"),
+      choices,
+      usage: { prompt_tokens: 10, completion_tokens: 20 * count, total_tokens: 10 + 20 * count },
+    };
+    if (!res.destroyed) res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(response));
+  }
+
+  private nextText(): string {
+    const text = this.script.texts[this.cursor % this.script.texts.length];
+    this.cursor++;
+    return text;
+  }
+}
