@@ -1,0 +1,247 @@
+// `npm run bench:api`: the edge API under load, on this machine, offline.
+// Starts `wrangler dev` on 127.0.0.1 with a fresh local D1 inside the project (.wrangler/bench), seeds a tenant
+// with a d = 512, J = 16 basis (the production shape) and users with history, then drives each route with
+// autocannon at 32 connections:
+//   floor    GET /health          one D1 query and the WASM core check: the platform's own cost
+//   rank     POST /v1/rank        16 candidates sent as 512-d vectors; one D1 read, one core call
+//   feedback POST /v1/feedback    a comparison of two 512-d vectors; read, exact refit, guarded batch write
+//   rank_base64                  the same 16 vectors as base64 float32 (OpenAI's encoding_format=base64), 44% smaller
+// The routes are measured in interleaved rounds (floor, rank, rank_base64, feedback, floor, ...) so that load from
+// elsewhere on the machine hits them alike. Prints a table and, as the last line,
+// {"floor":{rps,p50_ms,p99_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
+// with ratio = rps / floor rps from the same run. BENCH_DIAG=1 adds a diagnostic route, rank_body_only: the rank
+// body POSTed to an unknown /v1 path (authenticated and parsed, then 404: no D1, no core), i.e. the cost of
+// moving and parsing the 78 KB body alone. BENCH_SECONDS (default 12) is each route's total time, split
+// over BENCH_ROUNDS (default 6) rounds; p50/p99 are the rounds' values weighted by their request counts.
+import { rmSync } from "node:fs";
+import path from "node:path";
+import autocannon from "autocannon";
+import { Mulberry32 } from "../core/prng.ts";
+import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "../scripts/processes.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 6));
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = 32;
+const D = 512;
+const J = 16;
+const CANDIDATES = 16;
+const RANK_USERS = 64;
+const FEEDBACK_USERS = 512;
+const SEED_FEEDBACK_PER_USER = 8;
+
+const stateDir = process.env.BENCH_STATE_DIR ?? path.join(projectRoot, ".wrangler", "bench");
+const adminToken = `bench-${Math.random().toString(36).slice(2)}`;
+
+const rng = new Mulberry32(2025);
+const uniform = () => rng.nextU32() / 4294967296;
+/** A unit-scale random vector with 6 significant digits (what a client would realistically send). */
+const vector = (): number[] => Array.from({ length: D }, () => Number((uniform() * 2 - 1).toPrecision(6)));
+/** The same vector as base64 of little-endian float32s. */
+const base64F32 = (v: number[]): string => Buffer.from(Float32Array.from(v).buffer).toString("base64");
+
+function basisArtifact(id: string) {
+  const scale = Math.sqrt(3 / D);
+  return {
+    format: "pref-basis/1",
+    id,
+    created_at: new Date().toISOString(),
+    embedder: { id: "bench-embedder:512", d: D },
+    J,
+    W: Array.from({ length: J }, () => Array.from({ length: D }, () => (uniform() * 2 - 1) * scale)),
+    mu0: Array.from({ length: J }, () => uniform() - 0.5),
+    sigma0: Array.from({ length: J }, (_, i) => Array.from({ length: J }, (_, k) => (i === k ? 1 : 0))),
+    labels: null,
+    training: { note: "synthetic benchmark basis" },
+  };
+}
+
+async function json(base: string, method: string, p: string, token: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function seed(base: string) {
+  const basisId = `bench-${Date.now()}`;
+  await json(base, "POST", "/admin/bases", adminToken, basisArtifact(basisId));
+  await json(base, "PUT", "/admin/default-basis", adminToken, { basis: basisId });
+  const tenant = await json(base, "POST", "/admin/tenants", adminToken, {
+    name: "bench",
+    embedder: { kind: "vectors", id: "bench-embedder:512" },
+    basis: basisId,
+  });
+  const { key } = await json(base, "POST", `/admin/tenants/${tenant.id}/keys`, adminToken, { name: "bench" });
+
+  // Users with history, so rank reads real posteriors.
+  const pool = Array.from({ length: 32 }, vector);
+  const seeding: (() => Promise<unknown>)[] = [];
+  for (let u = 0; u < RANK_USERS; u++)
+    for (let i = 0; i < SEED_FEEDBACK_PER_USER; i++)
+      seeding.push(() =>
+        json(base, "POST", "/v1/feedback", key, {
+          user: `rank-user-${u}`,
+          prompt: "seed",
+          chosen: { embedding: pool[(u + i) % 32] },
+          rejected: { embedding: pool[(u + 3 * i + 1) % 32] },
+        }),
+      );
+  // A few at a time: this is setup, not the benchmark.
+  for (let i = 0; i < seeding.length; i += 16) await Promise.all(seeding.slice(i, i + 16).map((send) => send()));
+  return { key: key as string, basisId };
+}
+
+interface Phase {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(name: string, opts: autocannon.Options, seconds: number): Promise<Phase> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: seconds, timeout: 30, ...opts, title: name });
+  const phase = {
+    rps: result.requests.total / seconds,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+  const expect404 = name.startsWith("rank_body_only");
+  if ((expect404 ? phase.requests - phase.non2xx : phase.non2xx) > 0 || phase.errors > 0) throw new Error(`${name}: ${phase.non2xx} non-2xx answers and ${phase.errors} errors`);
+  return phase;
+}
+
+/** Rounds of one route -> one Phase (total requests / total time; latencies weighted by requests). */
+function combine(rounds: Phase[], seconds: number): Phase {
+  const requests = rounds.reduce((s, r) => s + r.requests, 0);
+  const weighted = (k: "p50_ms" | "p99_ms") => Math.round(rounds.reduce((s, r) => s + r[k] * r.requests, 0) / Math.max(requests, 1));
+  return { rps: Math.round((requests / seconds) * 10) / 10, p50_ms: weighted("p50_ms"), p99_ms: weighted("p99_ms"), requests, non2xx: 0, errors: 0 };
+}
+
+async function main(): Promise<void> {
+  await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet: true });
+  rmSync(stateDir, { recursive: true, force: true });
+  const env = offlineEnv({ XDG_CONFIG_HOME: path.join(stateDir, "config") });
+  await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", path.join(stateDir, "state")], { quiet: true, env });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let server: Service | undefined;
+  // Stop wrangler the way Ctrl-C does (SIGINT to its process group), so it reaps its own workerd children;
+  // the helper's stop() (SIGTERM, then SIGKILL) follows for anything left.
+  const stop = async () => {
+    const child = server?.child;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+      await Promise.race([server!.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    await server?.stop();
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  try {
+    server = startService(
+      "wrangler dev",
+      bin("wrangler"),
+      [
+        "dev",
+        "--ip", "127.0.0.1",
+        "--port", String(port),
+        "--persist-to", path.join(stateDir, "state"),
+        "--var", `ADMIN_TOKEN:${adminToken}`,
+        "--log-level", "warn",
+        "--show-interactive-dev-session=false",
+      ],
+      { quiet: true, env },
+    );
+    await waitForHttp(`${base}/health`, 60_000, server);
+    const { key } = await seed(base);
+    const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+
+    // Request bodies, prepared up front (the generator must not be the bottleneck).
+    const rankVectors = Array.from({ length: RANK_USERS }, () => Array.from({ length: CANDIDATES }, vector));
+    const rankBody = (u: number, encode: (v: number[]) => number[] | string) =>
+      JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: rankVectors[u].map((v) => ({ embedding: encode(v) })) });
+    const rankBodies = rankVectors.map((_, u) => rankBody(u, (v) => v));
+    const rankBase64Bodies = rankVectors.map((_, u) => rankBody(u, base64F32));
+    const pairPool = Array.from({ length: 64 }, vector);
+    const feedbackBodies = Array.from({ length: FEEDBACK_USERS }, (_, u) =>
+      JSON.stringify({
+        user: `feedback-user-${u}`,
+        prompt: "bench",
+        chosen: { embedding: pairPool[u % 64] },
+        rejected: { embedding: pairPool[(u * 7 + 1) % 64] },
+      }),
+    );
+    const cycling = (bodies: string[]): autocannon.Options["requests"] => {
+      let next = 0;
+      return [{ setupRequest: (req: any) => ({ ...req, body: bodies[next++ % bodies.length] }) }];
+    };
+
+    const phases: Record<string, autocannon.Options> = {
+      floor: { url: `${base}/health` },
+      rank: { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: cycling(rankBodies) },
+      rank_base64: { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: cycling(rankBase64Bodies) },
+      feedback: { url: `${base}/v1/feedback`, method: "POST", headers: auth, requests: cycling(feedbackBodies) },
+    };
+    if (process.env.BENCH_DIAG) phases.rank_body_only = { url: `${base}/v1/no-such-route`, method: "POST", headers: auth, requests: cycling(rankBodies) };
+    // BENCH_ONLY=floor,feedback runs a subset (the floor always runs).
+    const only = process.env.BENCH_ONLY?.split(",");
+    if (only) for (const k of Object.keys(phases)) if (k !== "floor" && !only.includes(k)) delete phases[k];
+    console.error(`rank body: ${rankBodies[0].length} bytes as JSON numbers, ${rankBase64Bodies[0].length} as base64 float32`);
+    if (WARMUP_SECONDS > 0) for (const [name, opts] of Object.entries(phases)) await load(`${name} warm-up`, opts, WARMUP_SECONDS);
+    const rounds: Record<string, Phase[]> = Object.fromEntries(Object.keys(phases).map((k) => [k, []]));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [name, opts] of Object.entries(phases)) {
+        const r = await load(name, opts, SECONDS / ROUNDS);
+        rounds[name].push(r);
+        console.error(`round ${round + 1}/${ROUNDS} ${name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
+      }
+    const results = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, combine(v, SECONDS)])) as Record<string, Phase>;
+
+    if (only) {
+      console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, ratio: Math.round((r.rps / results.floor.rps) * 100) / 100 }]))));
+      return;
+    }
+    const floor = results.floor.rps;
+    const ratio = (rps: number) => Math.round((rps / floor) * 100) / 100;
+    console.log(`\nPReF Edge API, wrangler dev on 127.0.0.1, ${CONNECTIONS} connections, ${SECONDS} s per route in ${ROUNDS} rounds (d = ${D}, J = ${J})`);
+    console.log("| route | req/s | p50 ms | p99 ms | requests | ratio to floor |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    const row = (label: string, r: Phase, x: string) => console.log(`| ${label} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${x} |`);
+    row("GET /health (floor)", results.floor, "1.00");
+    row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, JSON numbers)`, results.rank, ratio(results.rank.rps).toFixed(2));
+    row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, base64 float32)`, results.rank_base64, ratio(results.rank_base64.rps).toFixed(2));
+    row("POST /v1/feedback", results.feedback, ratio(results.feedback.rps).toFixed(2));
+    if (results.rank_body_only) row("diagnostic: the rank body alone (404, no D1)", results.rank_body_only, ratio(results.rank_body_only.rps).toFixed(2));
+    const pick = (r: Phase) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
+    console.log(
+      JSON.stringify({
+        floor: pick(results.floor),
+        rank: { ...pick(results.rank), ratio: ratio(results.rank.rps) },
+        feedback: { ...pick(results.feedback), ratio: ratio(results.feedback.rps) },
+        rank_base64: { ...pick(results.rank_base64), ratio: ratio(results.rank_base64.rps) },
+        ...(results.rank_body_only ? { rank_body_only: { ...pick(results.rank_body_only), ratio: ratio(results.rank_body_only.rps) } } : {}),
+      }),
+    );
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

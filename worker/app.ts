@@ -1,0 +1,48 @@
+// The Hono app: middleware, the route modules, the OpenAPI document, and the single error renderer.
+import { adminAuth, tenantAuth } from "./auth.ts";
+import { jsonGuard } from "./body.ts";
+import type { Config } from "./config.ts";
+import { getDb } from "./db/client.ts";
+import { ApiError, renderError } from "./errors.ts";
+import { router } from "./router.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { feedbackRoutes } from "./routes/feedback.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { questionRoutes } from "./routes/questions.ts";
+import { rankRoutes } from "./routes/rank.ts";
+import { userRoutes } from "./routes/users.ts";
+
+export function createApp(cfg: Config) {
+  const app = router();
+
+  app.use("*", async (c, next) => {
+    c.set("config", cfg);
+    c.set("db", getDb(c.env.DB));
+    await next();
+  });
+  // Authenticate (header only) before reading a body: unauthenticated requests cost nothing to refuse.
+  app.use("/v1/*", tenantAuth, ...jsonGuard(cfg.maxBodyBytes));
+  app.use("/admin/*", adminAuth, ...jsonGuard(cfg.maxAdminBodyBytes));
+
+  for (const sub of [healthRoutes(cfg), rankRoutes(cfg), feedbackRoutes(cfg), questionRoutes(cfg), userRoutes(cfg), adminRoutes(cfg)]) app.route("/", sub);
+  app.route("/", docsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "PReF Edge",
+      version: cfg.version,
+      description:
+        "Per-user LLM personalization at the edge: rank candidate responses by a user's learned reward, learn from pairwise feedback, and pick the most informative question to ask.",
+    },
+  });
+
+  app.notFound((c) => renderError(ApiError.notFound(`no route ${c.req.method} ${new URL(c.req.url).pathname}`), c));
+  app.onError(renderError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

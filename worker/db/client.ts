@@ -1,0 +1,26 @@
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "./schema.ts";
+
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
+
+// One drizzle instance per D1 binding object (i.e. per isolate).
+const instances = new WeakMap<D1Database, Db>();
+
+export function getDb(d1: D1Database): Db {
+  let db = instances.get(d1);
+  if (!db) {
+    db = drizzle(d1, { schema }) as Db;
+    instances.set(d1, db);
+  }
+  return db;
+}
+
+const preparedCache = new WeakMap<Db, Map<string, unknown>>();
+
+/** A statement built and prepared once per D1 binding (isolate), so hot paths do not rebuild SQL per request. */
+export function preparedOnce<T>(db: Db, key: string, build: () => T): T {
+  let cache = preparedCache.get(db);
+  if (!cache) preparedCache.set(db, (cache = new Map()));
+  if (!cache.has(key)) cache.set(key, build());
+  return cache.get(key) as T;
+}

@@ -1,0 +1,129 @@
+// The one D1 read at the start of every /v1 request: the API key's hash joined with its tenant, the tenant's
+// effective basis, the user's posterior row and (for feedback) an idempotency-key lookup. A missing row means
+// the key is unknown or revoked. Everything is scoped by the key's tenant.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { preparedOnce, type Db } from "../client.ts";
+import { apiKeys, bases, feedback, tenants, users, type EmbedderKind } from "../schema.ts";
+import { ApiError } from "../../errors.ts";
+
+export interface TenantInfo {
+  id: string;
+  embedderKind: EmbedderKind;
+  embedderId: string;
+  embedderModel: string | null;
+  /** The tenant's activated basis, else the service default; null = none. */
+  basisId: string | null;
+}
+
+export interface StoredUser {
+  userId: string;
+  basisId: string;
+  J: number;
+  mean: Float64Array;
+  precisionChol: Float64Array;
+  /** n x (1 + J) rows of [label, z]; only loaded when asked for. */
+  observations: Float64Array | null;
+  feedbackCount: number;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Session {
+  tenant: TenantInfo;
+  user: StoredUser | null;
+  /** The comparison already stored under the request's idempotency key, if any. */
+  replay: { userId: string; requestHash: string } | null;
+}
+
+export interface SessionOptions {
+  keyHash: string;
+  userId: string;
+  observations?: boolean;
+  idempotencyKey?: string;
+}
+
+const effectiveBasis = sql<string | null>`coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1))`;
+
+/** The session query for one variant, with placeholders (keyHash, userId, idempotencyKey). */
+function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolean) {
+  return db
+    .select({
+      tenantId: tenants.id,
+      embedderKind: tenants.embedderKind,
+      embedderId: tenants.embedderId,
+      embedderModel: tenants.embedderModel,
+      basisId: effectiveBasis,
+      userBasisId: users.basisId,
+      J: users.J,
+      mean: users.mean,
+      precisionChol: users.precisionChol,
+      observations: withObservations ? users.observations : sql<null>`null`,
+      feedbackCount: users.feedbackCount,
+      version: users.version,
+      createdAt: users.createdAt,
+      updatedAt: users.updatedAt,
+      // [user_id, request_hash] of the comparison stored under this idempotency key (unique index lookup).
+      replay: withReplay
+        ? sql<string | null>`(select json_array(${feedback.userId}, ${feedback.requestHash}) from ${feedback} where ${feedback.tenantId} = ${tenants.id} and ${feedback.idempotencyKey} = ${sql.placeholder("idempotencyKey")})`
+        : sql<null>`null`,
+    })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .leftJoin(users, and(eq(users.tenantId, tenants.id), eq(users.userId, sql.placeholder("userId"))))
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
+    .limit(1);
+}
+
+type Prepared = ReturnType<ReturnType<typeof buildSessionQuery>["prepare"]>;
+
+/** Prepared once per isolate and variant: the hot path does not rebuild SQL. */
+export const sessionQuery = (db: Db, withObservations: boolean, withReplay: boolean): Prepared =>
+  preparedOnce(db, `session:${withObservations}:${withReplay}`, () => buildSessionQuery(db, withObservations, withReplay).prepare());
+
+type SessionRow = Awaited<ReturnType<Prepared["all"]>>[number];
+
+export function toSession(row: SessionRow | undefined, userId: string): Session {
+  if (!row) throw ApiError.unauthorized();
+  const user: StoredUser | null =
+    row.userBasisId === null || row.mean === null || row.precisionChol === null
+      ? null
+      : {
+          userId,
+          basisId: row.userBasisId,
+          J: row.J!,
+          mean: row.mean,
+          precisionChol: row.precisionChol,
+          observations: (row.observations as Float64Array | null) ?? null,
+          feedbackCount: row.feedbackCount!,
+          version: row.version!,
+          createdAt: row.createdAt!,
+          updatedAt: row.updatedAt!,
+        };
+  return {
+    tenant: {
+      id: row.tenantId,
+      embedderKind: row.embedderKind,
+      embedderId: row.embedderId,
+      embedderModel: row.embedderModel,
+      basisId: row.basisId,
+    },
+    user,
+    replay: row.replay ? parseReplay(row.replay) : null,
+  };
+}
+
+function parseReplay(json: string): Session["replay"] {
+  const [userId, requestHash] = JSON.parse(json) as [string, string];
+  return { userId, requestHash };
+}
+
+export async function loadSession(db: Db, o: SessionOptions): Promise<Session> {
+  const withReplay = o.idempotencyKey !== undefined;
+  const rows = await sessionQuery(db, !!o.observations, withReplay).all({
+    keyHash: o.keyHash,
+    userId: o.userId,
+    ...(withReplay ? { idempotencyKey: o.idempotencyKey } : {}),
+  });
+  return toSession(rows[0], o.userId);
+}

@@ -1,0 +1,40 @@
+// Tenants and their API keys (admin side). Keys are stored only as SHA-256 hashes.
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { apiKeys, tenants, type TenantRow } from "../schema.ts";
+
+export type NewTenant = typeof tenants.$inferInsert;
+export type NewApiKey = typeof apiKeys.$inferInsert;
+
+export const tenantsRepo = {
+  get: async (db: Db, id: string): Promise<TenantRow | undefined> => db.select().from(tenants).where(eq(tenants.id, id)).get(),
+
+  insert: async (db: Db, row: NewTenant): Promise<void> => {
+    await db.insert(tenants).values(row).run();
+  },
+
+  setBasis: async (db: Db, id: string, basisId: string | null): Promise<void> => {
+    await db.update(tenants).set({ basisId }).where(eq(tenants.id, id)).run();
+  },
+
+  keys: async (db: Db, tenantId: string) =>
+    db
+      .select({ id: apiKeys.id, prefix: apiKeys.prefix, name: apiKeys.name, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+      .from(apiKeys)
+      .where(eq(apiKeys.tenantId, tenantId))
+      .orderBy(apiKeys.createdAt),
+
+  insertKey: async (db: Db, row: NewApiKey): Promise<void> => {
+    await db.insert(apiKeys).values(row).run();
+  },
+
+  /** Revokes a live key of this tenant; false if there is none. */
+  revokeKey: async (db: Db, tenantId: string, keyId: string, now: number): Promise<boolean> => {
+    const res = await db
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+      .run();
+    return res.meta.changes === 1;
+  },
+};

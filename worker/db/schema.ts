@@ -1,0 +1,136 @@
+// The D1 schema: the single source of truth. `npm run db:generate` (drizzle-kit) writes migrations/ from it.
+//
+// Every row that belongs to a tenant carries tenant_id, and every query filters on it.
+// Times are epoch milliseconds. Float vectors are base64 text of little-endian float64 bytes (see columns.ts).
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { f64 } from "./columns.ts";
+
+export const EMBEDDER_KINDS = ["vectors", "openai", "workers-ai"] as const;
+export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
+
+/** A basis artifact (what `pref train` writes), global and immutable once uploaded; activated per tenant. */
+export const bases = sqliteTable(
+  "bases",
+  {
+    id: text("id").primaryKey(),
+    embedderId: text("embedder_id").notNull(),
+    d: integer("d").notNull(),
+    J: integer("j").notNull(),
+    /** J x d row-major. */
+    W: f64("w").notNull(),
+    mu0: f64("mu0").notNull(),
+    /** J x J row-major prior covariance. */
+    sigma0: f64("sigma0").notNull(),
+    labels: text("labels", { mode: "json" }).$type<string[] | null>(),
+    /** The artifact's remaining fields (format, created_at, training metadata). */
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The service-wide default basis (used by tenants that have not activated one). At most one row. */
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    uploadedAt: integer("uploaded_at").notNull(),
+  },
+  (t) => [uniqueIndex("bases_one_default").on(t.isDefault).where(sql`is_default = 1`)],
+);
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  embedderKind: text("embedder_kind", { enum: EMBEDDER_KINDS }).notNull(),
+  /** The embedding recipe this tenant's vectors come from; a basis must have been trained on the same one. */
+  embedderId: text("embedder_id").notNull(),
+  /** Model name passed to the openai / workers-ai embedder. */
+  embedderModel: text("embedder_model"),
+  /** Explicitly activated basis; null = the service default. */
+  basisId: text("basis_id").references(() => bases.id),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Tenant API keys, stored only as SHA-256 hashes. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    keyHash: text("key_hash").notNull(),
+    /** The first characters of the key, to tell keys apart in listings. */
+    prefix: text("prefix").notNull(),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+/**
+ * One end user of a tenant: the Laplace posterior over their weights in the space of `basis_id`.
+ * `observations` caches the feedback log projected on that basis (n rows of [label, z_1..z_J]) so a feedback
+ * request can refit exactly from one row read; it is derived data, recomputable from `feedback`.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    userId: text("user_id").notNull(),
+    basisId: text("basis_id")
+      .notNull()
+      .references(() => bases.id),
+    J: integer("j").notNull(),
+    mean: f64("mean").notNull(),
+    /** Lower Cholesky factor of the posterior precision, J x J row-major. */
+    precisionChol: f64("precision_chol").notNull(),
+    observations: f64("observations").notNull(),
+    feedbackCount: integer("feedback_count").notNull(),
+    /** Optimistic-concurrency version: every write is `... WHERE version = <read version>`. */
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
+);
+
+/**
+ * The append-only comparison log. Each row is self-contained (both embeddings), enough to recompute any posterior
+ * under any basis trained on the same embedder.
+ */
+export const feedback = sqliteTable(
+  "feedback",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    userId: text("user_id").notNull(),
+    /** SHA-256 of the prompt text (the text itself is not stored). */
+    promptHash: text("prompt_hash").notNull(),
+    /** The two embeddings, and their content hashes (SHA-256 of the float64 bytes; identify a response). */
+    chosen: f64("chosen_embedding").notNull(),
+    rejected: f64("rejected_embedding").notNull(),
+    chosenHash: text("chosen_hash").notNull(),
+    rejectedHash: text("rejected_hash").notNull(),
+    embedderId: text("embedder_id").notNull(),
+    /** 1 = chosen preferred, 0.5 = tie. */
+    label: real("label").notNull(),
+    eventId: text("event_id"),
+    idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the request, to tell a replay from a different request reusing an idempotency key. */
+    requestHash: text("request_hash").notNull(),
+    /** The basis the user's posterior was in when this comparison arrived (informational). */
+    basisId: text("basis_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("feedback_id").on(t.id),
+    index("feedback_user").on(t.tenantId, t.userId, t.promptHash),
+    uniqueIndex("feedback_idempotency").on(t.tenantId, t.idempotencyKey),
+  ],
+);
+
+export type BasisRow = typeof bases.$inferSelect;
+export type TenantRow = typeof tenants.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type FeedbackRow = typeof feedback.$inferSelect;

@@ -1,0 +1,52 @@
+// Candidates -> one row-major n x d matrix, embedding text with the tenant's embedder (one call for all texts).
+import type { Config } from "../config.ts";
+import type { TenantInfo } from "../db/repos/session.ts";
+import type { Bindings } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { openaiEmbedder } from "./openai.ts";
+import type { Embedder } from "./types.ts";
+import { vectorsEmbedder } from "./vectors.ts";
+import { workersAiEmbedder } from "./workers-ai.ts";
+
+export type { Embedder } from "./types.ts";
+
+export type CandidateInput = string | { text: string } | { embedding: ArrayLike<number> };
+
+export function embedderFor(tenant: TenantInfo, env: Bindings, cfg: Config): Embedder {
+  switch (tenant.embedderKind) {
+    case "vectors":
+      return vectorsEmbedder;
+    case "openai":
+      return openaiEmbedder({ url: cfg.embeddingsUrl, apiKey: env.EMBEDDINGS_API_KEY, model: tenant.embedderModel ?? cfg.embeddingsModel });
+    case "workers-ai":
+      return workersAiEmbedder(env.AI, tenant.embedderModel ?? cfg.workersAiModel);
+  }
+}
+
+/** `fields[i]` names input i in errors (e.g. "candidates.3", "chosen"). */
+export async function embedAll(inputs: CandidateInput[], fields: string[], embedder: Embedder, d: number): Promise<Float64Array> {
+  const out = new Float64Array(inputs.length * d);
+  const texts: string[] = [];
+  const textRows: number[] = [];
+  inputs.forEach((input, i) => {
+    if (typeof input === "object" && "embedding" in input) {
+      if (input.embedding.length !== d)
+        throw ApiError.unprocessable("dimension_mismatch", `embedding has length ${input.embedding.length}; the basis expects d=${d}`, `${fields[i]}.embedding`);
+      out.set(input.embedding as ArrayLike<number>, i * d);
+    } else {
+      if (embedder.kind === "vectors")
+        throw ApiError.unprocessable("text_not_supported", "this tenant's embedder is 'vectors': send {\"embedding\": [...]} instead of text", fields[i]);
+      texts.push(typeof input === "string" ? input : input.text);
+      textRows.push(i);
+    }
+  });
+  if (texts.length > 0) {
+    const vectors = await embedder.embed(texts);
+    vectors.forEach((v, k) => {
+      if (v.length !== d) throw new ApiError(502, "embedder_error", `the embedder returned vectors of length ${v.length}; the basis expects d=${d}`);
+      if (!v.every(Number.isFinite)) throw new ApiError(502, "embedder_error", "the embedder returned a non-finite value");
+      out.set(v, textRows[k] * d);
+    });
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+// The Worker's typed environment. Bindings and [vars] come from `npm run cf-typegen` (worker/env.d.ts);
+// secrets and optional bindings that wrangler.toml does not declare are added here.
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+
+export interface Bindings extends CloudflareBindings {
+  /** Secret: bearer token of the /admin routes. Unset = admin routes answer 401. */
+  ADMIN_TOKEN?: string;
+  /** Secret: API key of the OpenAI-compatible embeddings endpoint. */
+  EMBEDDINGS_API_KEY?: string;
+  /** Optional Workers AI binding (embedder "workers-ai"); add `[ai] binding = "AI"` to wrangler.toml. */
+  AI?: Ai;
+  FEEDBACK_ATTEMPTS?: string;
+}
+
+export interface Variables {
+  config: Config;
+  db: Db;
+  /** SHA-256 (hex) of the presented tenant API key; the key is checked by the request's single D1 read. */
+  keyHash: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,84 @@
+// POST /v1/rank: score the candidates for this user, best first. One D1 read (the posterior), one core call.
+import { createRoute, z } from "@hono/zod-openapi";
+import { router } from "../router.ts";
+import type { Config } from "../config.ts";
+import { newId } from "../crypto.ts";
+import { embedAll, embedderFor } from "../embedders/index.ts";
+import { commonErrors, conflictError, embedderError, jsonBody, jsonResponse, schemas, unprocessableError } from "../schemas.ts";
+import { currentPosterior } from "../services/posterior.ts";
+import { userContext } from "../services/context.ts";
+
+export function rankRoutes(cfg: Config) {
+  const s = schemas(cfg);
+
+  const RankRequest = z
+    .strictObject({
+      user: s.userId,
+      prompt: s.prompt,
+      candidates: s.candidates(1),
+      explore: z
+        .enum(["none", "thompson", "ucb"])
+        .default("none")
+        .openapi({ description: `none: by posterior mean; ucb: mean + ${cfg.ucbBeta} sd; thompson: by one posterior draw (see seed)` }),
+      seed: z.number().int().min(-2147483648).max(4294967295).optional().openapi({ description: "Thompson draw seed (32-bit); random if absent" }),
+    })
+    .openapi("RankRequest");
+
+  const RankResponse = z
+    .object({
+      event_id: z.string().openapi({ description: "Pass back with the feedback on this ranking" }),
+      basis: z.string(),
+      ranking: z
+        .array(
+          z.object({
+            index: z.number().int().openapi({ description: "Position in the request's candidates" }),
+            score: z.number().openapi({ description: "The value the ranking is ordered by (the posterior mean reward when explore = none)" }),
+            sd: z.number().openapi({ description: "Posterior sd of the candidate's reward" }),
+          }),
+        )
+        .openapi({ description: "Best first" }),
+      user: z.object({ feedback_count: z.number().int() }),
+    })
+    .openapi("RankResponse");
+
+  const route = createRoute({
+    method: "post",
+    path: "/v1/rank",
+    tags: ["personalization"],
+    summary: "Rank candidate responses for a user",
+    description: "An unknown user is ranked with the basis's population prior (the non-personalized model).",
+    security: [{ tenantKey: [] }],
+    request: { body: jsonBody(RankRequest) },
+    responses: {
+      200: jsonResponse(RankResponse, "Candidates ranked best first"),
+      ...commonErrors,
+      ...conflictError,
+      ...unprocessableError,
+      ...embedderError,
+    },
+  });
+
+  return router().openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const { db, core, session, basis } = await userContext(c, body.user);
+    const fields = body.candidates.map((_, i) => `candidates.${i}`);
+    const [E, current] = await Promise.all([
+      embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d),
+      currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
+    ]);
+    const n = body.candidates.length;
+    let posterior = current.posterior;
+    if (body.explore === "thompson") {
+      const seed = body.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
+      posterior = { ...posterior, mean: core.samplePosterior(posterior, seed) };
+    }
+    const { mean, sd } = core.score(basis.id, posterior, E, n);
+    const beta = body.explore === "ucb" ? cfg.ucbBeta : 0;
+    const ranking = Array.from({ length: n }, (_, index) => ({ index, score: mean[index] + beta * sd[index], sd: sd[index] }));
+    ranking.sort((a, b) => b.score - a.score || a.index - b.index);
+    return c.json(
+      { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount } },
+      200,
+    );
+  });
+}

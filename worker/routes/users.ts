@@ -1,0 +1,170 @@
+// GET /v1/users/{user} (profile), GET /v1/users/{user}/export (everything stored), DELETE /v1/users/{user}.
+import { createRoute, z } from "@hono/zod-openapi";
+import { router } from "../router.ts";
+import { rowsOf } from "../../core/artifact.ts";
+import type { Config } from "../config.ts";
+import { loadSession } from "../db/repos/session.ts";
+import { usersRepo } from "../db/repos/users.ts";
+import { ApiError } from "../errors.ts";
+import { commonErrors, conflictError, jsonResponse, notFoundError, schemas } from "../schemas.ts";
+import { userContext } from "../services/context.ts";
+import { currentPosterior, marginalSd } from "../services/posterior.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function userRoutes(cfg: Config) {
+  const s = schemas(cfg);
+
+  const Weight = z.object({
+    base: z.number().int().openapi({ description: "Index of the base reward" }),
+    label: z.string().optional().openapi({ description: "Its name, when the basis has labels" }),
+    mean: z.number(),
+    sd: z.number(),
+  });
+  const UserProfile = z
+    .object({
+      user: z.string(),
+      basis: z.string(),
+      feedback_count: z.number().int(),
+      weights: z.array(Weight),
+      updated_at: z.string().openapi({ format: "date-time" }),
+    })
+    .openapi("UserProfile");
+
+  const UserExport = z
+    .object({
+      user: z.string(),
+      tenant: z.string(),
+      state: z.object({
+        basis: z.string(),
+        J: z.number().int(),
+        mean: z.array(z.number()),
+        precision_chol: z.array(z.array(z.number())).openapi({ description: "Lower Cholesky factor of the posterior precision" }),
+        observations: z
+          .array(z.object({ label: z.number(), z: z.array(z.number()) }))
+          .openapi({ description: "The log projected on the basis (derived, recomputable)" }),
+        feedback_count: z.number().int(),
+        version: z.number().int(),
+        created_at: z.string(),
+        updated_at: z.string(),
+      }),
+      feedback: z.array(
+        z.object({
+          id: z.string(),
+          created_at: z.string(),
+          prompt_hash: z.string(),
+          chosen: z.object({ hash: z.string(), embedding: z.array(z.number()) }).openapi({ description: "The preferred response's embedding and its content hash" }),
+          rejected: z.object({ hash: z.string(), embedding: z.array(z.number()) }),
+          embedder: z.string(),
+          label: z.number().openapi({ description: "1 = chosen preferred, 0.5 = tie" }),
+          event_id: z.string().nullable(),
+          idempotency_key: z.string().nullable(),
+          basis: z.string(),
+        }),
+      ),
+    })
+    .openapi("UserExport");
+
+  const tags = ["users"];
+  const security = [{ tenantKey: [] }];
+  const params = s.userParams;
+
+  const getRoute = createRoute({
+    method: "get",
+    path: "/v1/users/{user}",
+    tags,
+    security,
+    summary: "What we know about a user: their weights on each base reward, with uncertainty",
+    request: { params },
+    responses: { 200: jsonResponse(UserProfile, "The user's profile"), ...commonErrors, ...notFoundError, ...conflictError },
+  });
+  const exportRoute = createRoute({
+    method: "get",
+    path: "/v1/users/{user}/export",
+    tags,
+    security,
+    summary: "Everything stored about a user",
+    request: { params },
+    responses: { 200: jsonResponse(UserExport, "The user's data"), ...commonErrors, ...notFoundError },
+  });
+  const deleteRoute = createRoute({
+    method: "delete",
+    path: "/v1/users/{user}",
+    tags,
+    security,
+    summary: "Delete everything stored about a user",
+    request: { params },
+    responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
+  });
+
+  const unknownUser = (user: string) => ApiError.notFound(`unknown user ${JSON.stringify(user)}`, "user");
+
+  return router()
+    .openapi(getRoute, async (c) => {
+      const { user: userId } = c.req.valid("param");
+      const { db, core, session, basis } = await userContext(c, userId);
+      if (!session.user) throw unknownUser(userId);
+      const current = await currentPosterior(db, core, session.tenant.id, userId, session.user, basis);
+      const sd = marginalSd(current.posterior);
+      const weights = Array.from(current.posterior.mean, (mean, base) => ({
+        base,
+        ...(basis.labels?.[base] ? { label: basis.labels[base] } : {}),
+        mean,
+        sd: sd[base],
+      }));
+      return c.json(
+        { user: userId, basis: basis.id, feedback_count: current.feedbackCount, weights, updated_at: iso(session.user.updatedAt) },
+        200,
+      );
+    })
+    .openapi(exportRoute, async (c) => {
+      const { user: userId } = c.req.valid("param");
+      const db = c.var.db;
+      const { tenant, user } = await loadSession(db, { keyHash: c.var.keyHash, userId, observations: true });
+      if (!user) throw unknownUser(userId);
+      const log = await usersRepo.logQuery(db, tenant.id, userId);
+      const J = user.J;
+      const obs = user.observations ?? new Float64Array(0);
+      const observations = Array.from({ length: obs.length / (J + 1) }, (_, i) => ({
+        label: obs[i * (J + 1)],
+        z: Array.from(obs.subarray(i * (J + 1) + 1, (i + 1) * (J + 1))),
+      }));
+      return c.json(
+        {
+          user: userId,
+          tenant: tenant.id,
+          state: {
+            basis: user.basisId,
+            J,
+            mean: Array.from(user.mean),
+            precision_chol: rowsOf(user.precisionChol, J, J),
+            observations,
+            feedback_count: user.feedbackCount,
+            version: user.version,
+            created_at: iso(user.createdAt),
+            updated_at: iso(user.updatedAt),
+          },
+          feedback: log.map((f) => ({
+            id: f.id,
+            created_at: iso(f.createdAt),
+            prompt_hash: f.promptHash,
+            chosen: { hash: f.chosenHash, embedding: Array.from(f.chosen) },
+            rejected: { hash: f.rejectedHash, embedding: Array.from(f.rejected) },
+            embedder: f.embedderId,
+            label: f.label,
+            event_id: f.eventId,
+            idempotency_key: f.idempotencyKey,
+            basis: f.basisId,
+          })),
+        },
+        200,
+      );
+    })
+    .openapi(deleteRoute, async (c) => {
+      const { user: userId } = c.req.valid("param");
+      const db = c.var.db;
+      const { tenant } = await loadSession(db, { keyHash: c.var.keyHash, userId });
+      if (!(await usersRepo.delete(db, tenant.id, userId))) throw unknownUser(userId);
+      return c.body(null, 204);
+    });
+}

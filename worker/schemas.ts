@@ -1,0 +1,131 @@
+// Shared request/response schemas. They validate requests AND generate /openapi.json, and take the configured
+// limits, so the document always states the limits the running Worker enforces.
+import { z } from "@hono/zod-openapi";
+import type { Config } from "./config.ts";
+import { utf8Length } from "./crypto.ts";
+import { base64Bytes } from "./encoding.ts";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string(),
+      field: z.string().optional().openapi({ example: "candidates.3.embedding" }),
+    }),
+  })
+  .openapi("Error");
+
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+/** Error responses every authenticated JSON route may give. */
+export const commonErrors = {
+  400: errorResponse("Invalid request; `field` names the offending input"),
+  401: errorResponse("Missing, unknown or revoked API key"),
+  413: errorResponse("Body larger than the configured limit"),
+  415: errorResponse("Body is not application/json"),
+  500: errorResponse("Internal error"),
+} as const;
+export const notFoundError = { 404: errorResponse("Not found") } as const;
+export const conflictError = { 409: errorResponse("Conflict (embedder/basis mismatch, no active basis, idempotency key reuse, too much contention)") } as const;
+export const unprocessableError = { 422: errorResponse("Well-formed but unusable input (e.g. embedding length != basis d, text sent to a `vectors` tenant)") } as const;
+export const embedderError = { 502: errorResponse("The embedder failed") } as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true,
+  description,
+  content: { "application/json": { schema } },
+});
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_DIMS = 4096;
+/** Embedding entries are O(1) in practice; the bound keeps W e far from overflow. */
+const MAX_ABS = 1e9;
+
+/** Base64 of little-endian float32s -> Float64Array (a zod transform: reports malformed or non-finite input). */
+function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
+  const bytes = base64.test(s) && s.length % 4 === 0 ? base64Bytes(s) : null;
+  if (!bytes || bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) {
+    ctx.addIssue({ code: "custom", message: "not base64 of float32 values" });
+    return z.NEVER;
+  }
+  const f32 = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(f32.buffer).set(bytes);
+  const out = Float64Array.from(f32);
+  const bad = out.findIndex((v) => !(Math.abs(v) <= MAX_ABS));
+  if (bad >= 0) {
+    ctx.addIssue({ code: "custom", message: `value ${bad} is not a finite number within +-${MAX_ABS}` });
+    return z.NEVER;
+  }
+  return out;
+}
+
+/**
+ * An array of 1-4096 finite numbers, checked in one tight loop: element-wise zod schemas cost ~25x more, and
+ * rank bodies carry thousands of numbers (16 candidates x 512 dims). Documented as a plain number array.
+ */
+const finiteNumbers = (z.any() as z.ZodType<number[]>)
+  .superRefine((value, ctx) => {
+    if (!Array.isArray(value)) return void ctx.addIssue({ code: "custom", message: `expected an array of numbers` });
+    if (value.length < 1 || value.length > MAX_DIMS)
+      return void ctx.addIssue({ code: "custom", message: `expected 1-${MAX_DIMS} numbers, got ${value.length}` });
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v !== "number" || !(Math.abs(v) <= MAX_ABS))
+        return void ctx.addIssue({ code: "custom", path: [i], message: `expected a finite number within +-${MAX_ABS}` });
+    }
+  })
+  .openapi({ type: "array", items: { type: "number" }, minItems: 1, maxItems: MAX_DIMS });
+
+// Identifiers: printable, no control characters.
+const printable = /^[^\u0000-\u001f\u007f]+$/;
+
+export function schemas(cfg: Config) {
+  const text = (what: string) =>
+    z
+      .string()
+      .max(cfg.maxTextBytes)
+      .refine((s) => s.length * 3 <= cfg.maxTextBytes || utf8Length(s) <= cfg.maxTextBytes, `${what} exceeds ${cfg.maxTextBytes} bytes (UTF-8)`);
+
+  const userId = z
+    .string()
+    .min(1)
+    .max(cfg.maxUserIdLength)
+    .regex(printable, "no control characters")
+    .openapi({ description: `The tenant's own id for the end user (1-${cfg.maxUserIdLength} chars)`, example: "user-42" });
+
+  const embedding = z
+    .union([
+      finiteNumbers,
+      z
+        .string()
+        .min(1)
+        .max(Math.ceil((4 * MAX_DIMS) / 3) + 4)
+        .transform(decodeFloat32Base64)
+        .openapi({ description: "Base64 of little-endian float32 values (as OpenAI's encoding_format=base64 returns)" }),
+    ])
+    .openapi({ description: "A precomputed embedding (numbers, or base64 float32); its length must equal the basis's d" });
+
+  const candidate = z
+    // Embeddings first: the common case on the hot path then validates on the first branch.
+    .union([z.strictObject({ embedding }), text("text").min(1), z.strictObject({ text: text("text").min(1) })])
+    .openapi("Candidate", {
+      description: "A response to score: its text (embedded by the tenant's embedder) or its embedding",
+    });
+
+  const candidates = (min: number) =>
+    z
+      .array(candidate)
+      .min(min, `at least ${min} candidates`)
+      .max(cfg.maxCandidates, `at most ${cfg.maxCandidates} candidates`);
+
+  const prompt = text("prompt").openapi({ description: "The prompt the candidates answer (hashed, never stored)" });
+
+  const userParams = z.object({ user: userId.openapi({ param: { name: "user", in: "path" } }) });
+
+  return { text, userId, embedding, candidate, candidates, prompt, userParams };
+}
+export type Schemas = ReturnType<typeof schemas>;

@@ -1,0 +1,37 @@
+// What every /v1 handler starts with: one D1 read (key -> tenant -> user row), the WASM core, the tenant's basis
+// (resident per isolate), and the embedder compatibility check.
+import type { Context } from "hono";
+import type { PrefCore } from "../../core/types.ts";
+import { getCore } from "../core.ts";
+import type { Db } from "../db/client.ts";
+import { loadSession, type Session, type SessionOptions, type TenantInfo } from "../db/repos/session.ts";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { residentBasis, type ResidentBasis } from "./bases.ts";
+
+export interface UserContext {
+  db: Db;
+  core: PrefCore;
+  session: Session;
+  basis: ResidentBasis;
+}
+
+export async function tenantBasis(db: Db, core: PrefCore, tenant: TenantInfo): Promise<ResidentBasis> {
+  if (!tenant.basisId) throw ApiError.conflict("no_basis", "no basis is active for this tenant (admin: PUT /admin/tenants/{tenant}/basis)", "basis");
+  const basis = await residentBasis(db, core, tenant.basisId);
+  if (!basis) throw ApiError.conflict("no_basis", `basis ${tenant.basisId} does not exist`, "basis");
+  if (basis.embedderId !== tenant.embedderId)
+    throw ApiError.conflict(
+      "embedder_mismatch",
+      `basis ${basis.id} was trained on embedder '${basis.embedderId}' but this tenant's embedder is '${tenant.embedderId}'`,
+      "basis",
+    );
+  return basis;
+}
+
+export async function userContext(c: Context<AppEnv>, userId: string, options: Omit<SessionOptions, "keyHash" | "userId"> = {}): Promise<UserContext> {
+  const db = c.var.db;
+  const [session, core] = await Promise.all([loadSession(db, { keyHash: c.var.keyHash, userId, ...options }), getCore()]);
+  const basis = await tenantBasis(db, core, session.tenant);
+  return { db, core, session, basis };
+}
