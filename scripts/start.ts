@@ -1,85 +1,63 @@
-// `npm start`: the whole product on this machine, offline. Builds the WASM core, migrates the local D1,
-// starts `wrangler dev` on 127.0.0.1 and waits until /health answers. Ctrl-C stops everything it started.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+// `npm start`: the whole product on this machine, offline, in one command. Local D1 persists under
+// .wrangler/state between runs. Honours PREF_PORT, PREF_DEV_KEY, PREF_ADMIN_TOKEN and, for chat,
+// PREF_UPSTREAM_URL / PREF_UPSTREAM_KEY / PREF_UPSTREAM_MODEL, PREF_BASIS (another basis artifact to seed)
+// and PREF_STATE_DIR (where the local D1 lives). Ctrl-C stops everything it started.
 import path from "node:path";
+import { DEFAULT_ADMIN_TOKEN, DEFAULT_DEV_KEY, startLocalStack, type LocalStack } from "./local-stack.ts";
+import { projectRoot } from "./processes.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
-const port = Number(process.env.PREF_PORT ?? 8787);
-const persistTo = path.join(root, ".wrangler", "state");
-const offlineEnv = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-};
-const children: ChildProcess[] = [];
+const env = process.env;
+const upstreamVars: Record<string, string> = {};
+if (env.PREF_UPSTREAM_URL) upstreamVars.UPSTREAM_URL = env.PREF_UPSTREAM_URL;
+if (env.PREF_UPSTREAM_KEY) upstreamVars.UPSTREAM_API_KEY = env.PREF_UPSTREAM_KEY;
+if (env.PREF_UPSTREAM_MODEL) upstreamVars.UPSTREAM_MODEL = env.PREF_UPSTREAM_MODEL;
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: offlineEnv, stdio: ["ignore", "inherit", "inherit"] });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))));
-  });
-}
-
-function startService(command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: offlineEnv, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  children.push(child);
-  child.on("exit", (code) => {
-    if (!stopping) {
-      console.error(`${path.basename(command)} exited (${code}); stopping.`);
-      stop(1);
-    }
-  });
-  return child;
-}
-
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-}
-
+let stack: LocalStack | undefined;
 let stopping = false;
-function stop(code = 0): void {
+async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const child of children) {
-    // Each service runs in its own process group: signal the group so wrangler's workerd goes too.
-    if (child.pid && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-  }
-  setTimeout(() => process.exit(code), 300).unref();
+  await stack?.stop();
+  process.exit(code);
 }
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+process.on("SIGHUP", () => void shutdown(0));
+// If whoever started us (npm, a shell) dies without passing a signal on, don't leave the services running.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void shutdown(0), 1_000).unref();
 
-const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
-
-async function main(): Promise<void> {
-  if (!existsSync(path.join(root, "build", "core.wasm"))) await run("npm", ["run", "--silent", "build:wasm"]);
-  await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-  startService(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"]);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/health`, 60_000);
-  console.log(`\nPReF Edge is up at ${base}   (health: ${base}/health; Ctrl-C stops it)`);
+try {
+  stack = await startLocalStack({
+    port: env.PREF_PORT ? Number(env.PREF_PORT) : 8787,
+    persistDir: env.PREF_STATE_DIR || path.join(projectRoot, ".wrangler", "state"),
+    adminToken: env.PREF_ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN,
+    devKey: env.PREF_DEV_KEY || DEFAULT_DEV_KEY,
+    basisPath: env.PREF_BASIS || undefined,
+    vars: upstreamVars,
+  });
+} catch (err) {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : err}`);
+  await shutdown(1);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  stop(1);
-});
+if (stack) {
+  const { url, devKey, adminToken, embeddingsUrl, basisId } = stack;
+  const chat = upstreamVars.UPSTREAM_URL
+    ? `chat:        POST ${url}/v1/chat/completions (upstream ${upstreamVars.UPSTREAM_URL})`
+    : "chat:        set PREF_UPSTREAM_URL (+ PREF_UPSTREAM_MODEL, PREF_UPSTREAM_KEY) to enable /v1/chat/completions";
+  console.log(`
+PReF Edge is running (Ctrl-C stops it).
+  playground:  ${url}/
+  API docs:    ${url}/docs   (OpenAPI: ${url}/openapi.json)
+  health:      ${url}/health
+  dev API key: ${devKey}   (tenant "dev", basis ${basisId})
+  admin token: ${adminToken}
+  embeddings:  ${embeddingsUrl}
+  ${chat}
+
+Try it:
+  curl -s ${url}/v1/rank -H 'authorization: Bearer ${devKey}' -H 'content-type: application/json' \\
+    -d '{"user":"alice","prompt":"How do I boil an egg?","candidates":["Boil it for 8 minutes.","Great question! Place the egg in boiling water for about 8 minutes, then cool it in ice water. Would you like tips for a soft yolk?"]}'
+`);
+}

@@ -117,3 +117,32 @@ describe("tenant isolation", () => {
     expect(await storedCounts(B.tenant)).toEqual({ users: 1, feedback: 3 });
   });
 });
+
+describe("provisioning with known ids (how `npm start` seeds a dev tenant idempotently)", () => {
+  it("a tenant can be created under a chosen id, once; a chosen key can be registered, once, and works", async () => {
+    const basis = makeBasis({ d });
+    expect((await admin("POST", "/admin/bases", basis)).status).toBe(201);
+    const id = `tn-${Date.now().toString(36)}`;
+    const tenant = { id, name: "chosen", embedder: { kind: "vectors", id: basis.embedder.id }, basis: basis.id };
+    const created = await admin("POST", "/admin/tenants", tenant);
+    expect(created.status).toBe(201);
+    expect(created.body.id).toBe(id);
+    const again = await admin("POST", "/admin/tenants", tenant);
+    expect(again.status).toBe(409);
+    expect(again.body.error.field).toBe("id");
+
+    const key = `pk_chosen_${"x".repeat(20)}_${Date.now().toString(36)}`;
+    const registered = await admin("POST", `/admin/tenants/${id}/keys`, { key, name: "dev" });
+    expect(registered.status).toBe(201);
+    expect(registered.body.key).toBe(key);
+    const duplicate = await admin("POST", `/admin/tenants/${id}/keys`, { key });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error.field).toBe("key");
+    expect((await admin("POST", `/admin/tenants/${id}/keys`, { key: "short" })).status).toBe(400);
+    const rows = await env.DB.prepare("select count(*) as n from api_keys where tenant_id = ?").bind(id).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+
+    const rank = await call("POST", "/v1/rank", { key, body: { user: "u", prompt: "p", candidates: cands } });
+    expect(rank.status).toBe(200);
+  });
+});

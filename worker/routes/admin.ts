@@ -87,7 +87,16 @@ export function adminRoutes(_cfg: Config) {
     security,
     summary: "Create a tenant",
     request: {
-      body: jsonBody(z.strictObject({ name: z.string().min(1).max(256), embedder: Embedder, basis: slug.optional() }).openapi("NewTenant")),
+      body: jsonBody(
+        z
+          .strictObject({
+            id: slug.optional().openapi({ description: "Tenant id; generated when absent. 409 if it exists." }),
+            name: z.string().min(1).max(256),
+            embedder: Embedder,
+            basis: slug.optional(),
+          })
+          .openapi("NewTenant"),
+      ),
     },
     responses: { 201: jsonResponse(Tenant, "Created"), ...errors, ...notFoundError, ...conflictError },
   });
@@ -106,8 +115,24 @@ export function adminRoutes(_cfg: Config) {
     tags,
     security,
     summary: "Create an API key (shown once; only its SHA-256 is stored)",
-    request: { params: tenantParams, body: { ...jsonBody(z.strictObject({ name: z.string().min(1).max(128).optional() })), required: false } },
+    request: {
+      params: tenantParams,
+      body: {
+        ...jsonBody(
+          z.strictObject({
+            name: z.string().min(1).max(128).optional(),
+            key: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{24,128}$/, "24-128 chars of [A-Za-z0-9_-]")
+              .optional()
+              .openapi({ description: "Register this key instead of generating one (e.g. a local dev key). 409 if it is already registered." }),
+          }),
+        ),
+        required: false,
+      },
+    },
     responses: {
+      ...conflictError,
       201: jsonResponse(ApiKey.extend({ key: z.string().openapi({ description: "The key: store it now, it is not retrievable" }) }), "Created"),
       ...errors,
       ...notFoundError,
@@ -176,8 +201,9 @@ export function adminRoutes(_cfg: Config) {
       const body = c.req.valid("json");
       const db = c.var.db;
       if (body.basis) await requireCompatibleBasis(db, body.basis, body.embedder.id);
+      if (body.id && (await tenantsRepo.get(db, body.id))) throw ApiError.conflict("conflict", `tenant ${JSON.stringify(body.id)} exists`, "id");
       const row: TenantRow = {
-        id: newId("tn"),
+        id: body.id ?? newId("tn"),
         name: body.name,
         embedderKind: body.embedder.kind,
         embedderId: body.embedder.id,
@@ -201,9 +227,11 @@ export function adminRoutes(_cfg: Config) {
     })
     .openapi(createKey, async (c) => {
       const t = await requireTenant(c.var.db, c.req.valid("param").tenant);
-      const name = (c.req.valid("json") as { name?: string } | undefined)?.name ?? null;
-      const key = newApiKey();
+      const body = c.req.valid("json") as { name?: string; key?: string } | undefined;
+      const name = body?.name ?? null;
+      const key = body?.key ?? newApiKey();
       const row = { id: newId("key"), tenantId: t.id, keyHash: await sha256Hex(key), prefix: key.slice(0, 10), name, createdAt: Date.now(), revokedAt: null };
+      if (body?.key && (await tenantsRepo.keyExists(c.var.db, row.keyHash))) throw ApiError.conflict("conflict", "this key is already registered", "key");
       await tenantsRepo.insertKey(c.var.db, row);
       return c.json({ id: row.id, key, prefix: row.prefix, name, created_at: iso(row.createdAt), revoked_at: null }, 201);
     })

@@ -24,6 +24,9 @@ export const tenantsRepo = {
       .where(eq(apiKeys.tenantId, tenantId))
       .orderBy(apiKeys.createdAt),
 
+  keyExists: async (db: Db, keyHash: string): Promise<boolean> =>
+    (await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get()) !== undefined,
+
   insertKey: async (db: Db, row: NewApiKey): Promise<void> => {
     await db.insert(apiKeys).values(row).run();
   },
