@@ -20,6 +20,12 @@ export default defineConfig(async () => {
                   // The `openai` embedder's endpoint; test/workers/embedders.test.ts fakes this host.
                   EMBEDDINGS_URL: "http://embeddings.fake/v1/embeddings",
                   EMBEDDINGS_API_KEY: "fake-embeddings-key",
+                  // Chat: tenants point at the fake upstream (test/workers/fake-upstream.global.ts) with their own
+                  // settings; UPSTREAM_URL stays unset so "not configured" is testable. Short deadlines keep faults fast.
+                  UPSTREAM_API_KEY: "sk-fake-upstream",
+                  UPSTREAM_TIMEOUT_MS: "1000",
+                  UPSTREAM_RETRIES: "2",
+                  UPSTREAM_BACKOFF_MS: "10",
                 },
               },
             }),
@@ -28,6 +34,9 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/apply-migrations.ts"],
+            globalSetup: ["test/workers/fake-upstream.global.ts"],
+            // A deadline against hangs, not a speed check: CI shares 2 cores with whatever else runs.
+            testTimeout: 30_000,
           },
         },
         {

@@ -6,6 +6,8 @@ import { getDb } from "./db/client.ts";
 import { ApiError, renderError } from "./errors.ts";
 import { router } from "./router.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
+import { chatRoutes } from "./routes/chat.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { feedbackRoutes } from "./routes/feedback.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -25,7 +27,7 @@ export function createApp(cfg: Config) {
   app.use("/v1/*", tenantAuth, ...jsonGuard(cfg.maxBodyBytes));
   app.use("/admin/*", adminAuth, ...jsonGuard(cfg.maxAdminBodyBytes));
 
-  for (const sub of [healthRoutes(cfg), rankRoutes(cfg), feedbackRoutes(cfg), questionRoutes(cfg), userRoutes(cfg), adminRoutes(cfg)]) app.route("/", sub);
+  for (const sub of [healthRoutes(cfg), rankRoutes(cfg), feedbackRoutes(cfg), questionRoutes(cfg), userRoutes(cfg), chatRoutes(cfg), adminRoutes(cfg), adminUpstreamRoutes(cfg)]) app.route("/", sub);
   app.route("/", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key" });

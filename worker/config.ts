@@ -16,6 +16,29 @@ export interface Config {
   workersAiModel: string;
   /** Attempts of a feedback write before giving up with 409 (each lost optimistic race costs one). */
   feedbackAttempts: number;
+  /** The service-wide upstream chat LLM; a tenant's own settings override each field (services/upstream.ts). */
+  upstream: {
+    /** Base URL including the API version ("https://api.openai.com/v1"); "" = not configured. */
+    url: string;
+    model: string;
+    /** Ask for all candidates in one call with `n` (false for providers without `n`, e.g. Ollama). */
+    useN: boolean;
+    timeoutMs: number;
+    retries: number;
+    backoffMs: number;
+  };
+  /** Candidates generated per chat completion when neither the request nor the tenant says (1..MAX_CHAT_N). */
+  chatDefaultN: number;
+}
+
+/** Candidates per chat completion: each is a full upstream generation, so the bound is a cost bound. */
+export const MAX_CHAT_N = 16;
+
+function bool(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new Error(`config ${name}=${value} is not "true" or "false"`);
 }
 
 function num(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
@@ -41,5 +64,14 @@ export function loadConfig(env: Bindings): Config {
     embeddingsModel: env.EMBEDDINGS_MODEL || "text-embedding-3-small",
     workersAiModel: env.WORKERS_AI_MODEL || "@cf/baai/bge-base-en-v1.5",
     feedbackAttempts: num(env.FEEDBACK_ATTEMPTS, 200, "FEEDBACK_ATTEMPTS", 1, 10_000),
+    upstream: {
+      url: env.UPSTREAM_URL ?? "",
+      model: env.UPSTREAM_MODEL ?? "",
+      useN: bool(env.UPSTREAM_USE_N, true, "UPSTREAM_USE_N"),
+      timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 30_000, "UPSTREAM_TIMEOUT_MS", 100, 600_000),
+      retries: num(env.UPSTREAM_RETRIES, 2, "UPSTREAM_RETRIES", 0, 10),
+      backoffMs: num(env.UPSTREAM_BACKOFF_MS, 250, "UPSTREAM_BACKOFF_MS", 0, 10_000),
+    },
+    chatDefaultN: num(env.CHAT_DEFAULT_N, 4, "CHAT_DEFAULT_N", 1, MAX_CHAT_N),
   };
 }

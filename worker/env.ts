@@ -11,6 +11,10 @@ export interface Bindings extends CloudflareBindings {
   /** Optional Workers AI binding (embedder "workers-ai"); add `[ai] binding = "AI"` to wrangler.toml. */
   AI?: Ai;
   FEEDBACK_ATTEMPTS?: string;
+  /** Secret: API key of the upstream chat LLM (a tenant may name another secret, UPSTREAM_API_KEY_<NAME>). */
+  UPSTREAM_API_KEY?: string;
+  /** First retry backoff of upstream calls in ms (doubles each retry); not in wrangler.toml, rarely needed. */
+  UPSTREAM_BACKOFF_MS?: string;
 }
 
 export interface Variables {

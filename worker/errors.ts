@@ -21,6 +21,13 @@ export type ErrorCode =
   | "unprocessable"
   | "embedder_error"
   | "unavailable"
+  | "upstream_not_configured"
+  | "upstream_timeout"
+  | "upstream_rate_limited"
+  | "upstream_error"
+  | "upstream_rejected"
+  | "upstream_malformed"
+  | "upstream_unreachable"
   | "internal";
 
 export interface ErrorBody {
@@ -28,6 +35,9 @@ export interface ErrorBody {
 }
 
 export class ApiError extends HTTPException {
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+
   constructor(
     status: ContentfulStatusCode,
     readonly code: ErrorCode,
@@ -36,6 +46,11 @@ export class ApiError extends HTTPException {
   ) {
     super(status, { message });
     this.name = "ApiError";
+  }
+
+  withHeaders(headers: Record<string, string>): this {
+    this.headers = { ...this.headers, ...headers };
+    return this;
   }
 
   body(): ErrorBody {
@@ -113,5 +128,5 @@ export function renderError(err: unknown, c: Context): Response {
     if (err instanceof ApiError) console.warn(`${where}: ${e.status} ${e.code}: ${e.message}`);
     else console.error(`${where}:`, err);
   }
-  return c.json(e.body(), e.status as ContentfulStatusCode);
+  return c.json(e.body(), e.status as ContentfulStatusCode, e.headers);
 }

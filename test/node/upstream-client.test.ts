@@ -87,6 +87,21 @@ describe("upstream chat client", () => {
     expect(stalled.kind).toBe("timeout");
   });
 
+  it("falls back to single calls when the provider refuses n > 1 with a 4xx", async () => {
+    upstream.reset({ texts: ["a", "b", "c"], faults: [{ kind: "status", status: 400 }] });
+    const result = await generateCandidates(config(), body, 3);
+    expect(result.candidates.map((c) => c.text).sort()).toEqual(["a", "b", "c"]);
+    expect(upstream.calls.map((c) => c.body.n)).toEqual([3, 1, 1, 1]);
+    expect(result.failures.map((f) => f.kind)).toEqual(["client_error"]);
+  });
+
+  it("exposes the upstream's Retry-After when the rate limit outlasts the retries", async () => {
+    upstream.reset({ persistentFault: { kind: "status", status: 429, retryAfterSeconds: 0 } });
+    const error = await generateCandidates(config({ retries: 1 }), body, 1).catch((e) => e);
+    expect(error.kind).toBe("rate_limited");
+    expect(error.retryAfterSeconds).toBe(0);
+  });
+
   it("returns the candidates that arrived when some parallel calls fail", async () => {
     upstream.reset({
       texts: ["x", "y", "z"],

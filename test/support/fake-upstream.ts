@@ -1,8 +1,11 @@
 // A real local HTTP server speaking the OpenAI chat-completions protocol, for tests only. Each test scripts
 // its behaviour: which texts to answer with, whether `n` is honoured, and faults (delay, status codes,
 // malformed JSON). It records every request so tests can assert what the Worker sent.
+// It also answers POST /v1/embeddings with the planted-style toy embedding, and can be scripted from another
+// process (tests running inside workerd) over HTTP: POST /__fake/script {script}, GET /__fake/calls.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { styleEmbedding } from "./planted-style.ts";
 
 export type Fault =
   | { kind: "status"; status: number; retryAfterSeconds?: number }
@@ -15,11 +18,14 @@ export interface UpstreamScript {
   texts: string[];
   /** Honour `n` (OpenAI, vLLM) or always answer with one choice (Ollama, llama.cpp). */
   supportsN: boolean;
-  /** Faults applied to the first calls, in order; later calls succeed. */
-  faults: Fault[];
+  /** Faults applied to the first calls, in order (null: that call succeeds); later calls succeed. */
+  faults: (Fault | null)[];
   /** A fault applied to every call after the scripted ones (e.g. to make some parallel calls fail). */
   persistentFault?: Fault | ((callIndex: number) => Fault | undefined);
 }
+
+/** What can be scripted over HTTP (no functions). */
+export type RemoteScript = Partial<Omit<UpstreamScript, "persistentFault"> & { persistentFault: Fault }>;
 
 export interface RecordedCall {
   body: Record<string, unknown>;
@@ -63,16 +69,31 @@ export class FakeUpstream {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const json = () => JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const reply = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+    if (req.method === "POST" && req.url === "/__fake/script") {
+      this.reset(json() as RemoteScript);
+      return void reply(200, { ok: true });
+    }
+    if (req.method === "GET" && req.url === "/__fake/calls") return void reply(200, this.calls);
+    if (req.method === "POST" && req.url?.endsWith("/embeddings")) {
+      const input = json().input as string[];
+      return void reply(200, { object: "list", data: input.map((text, index) => ({ object: "embedding", index, embedding: styleEmbedding(text) })) });
+    }
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
       return;
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const body = json();
     const callIndex = this.calls.length;
     this.calls.push({ body, authorization: req.headers.authorization });
     const persistent = this.script.persistentFault;
     const fault =
-      this.script.faults[callIndex] ?? (typeof persistent === "function" ? persistent(callIndex) : persistent);
+      callIndex < this.script.faults.length
+        ? this.script.faults[callIndex]
+        : typeof persistent === "function"
+          ? persistent(callIndex)
+          : persistent;
 
     if (fault?.kind === "status") {
       const headers: Record<string, string> = { "content-type": "application/json" };

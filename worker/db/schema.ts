@@ -43,6 +43,16 @@ export const tenants = sqliteTable("tenants", {
   /** Explicitly activated basis; null = the service default. */
   basisId: text("basis_id").references(() => bases.id),
   createdAt: integer("created_at").notNull(),
+  // The tenant's upstream chat LLM (/v1/chat/completions); null = the Worker's UPSTREAM_* vars.
+  upstreamUrl: text("upstream_url"),
+  upstreamModel: text("upstream_model"),
+  /** Candidates per chat completion (1-16). */
+  upstreamN: integer("upstream_n"),
+  upstreamUseN: integer("upstream_use_n", { mode: "boolean" }),
+  /** Name of the secret holding this tenant's upstream key (UPSTREAM_API_KEY_<NAME>); keys never live in D1. */
+  upstreamKeySecret: text("upstream_key_secret"),
+  /** Forward the request's `model` to the upstream instead of the configured model. */
+  upstreamModelPassthrough: integer("upstream_model_passthrough", { mode: "boolean" }),
 });
 
 /** Tenant API keys, stored only as SHA-256 hashes. */

@@ -12,6 +12,7 @@ import { EMBEDDER_KINDS, type BasisRow, type TenantRow } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, unprocessableError } from "../schemas.ts";
+import { TenantUpstreamSchema, upstreamView } from "./admin-upstream.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const slug = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "1-128 chars of [A-Za-z0-9._:-]");
@@ -30,6 +31,7 @@ const Tenant = z
     name: z.string(),
     embedder: z.object({ kind: z.enum(EMBEDDER_KINDS), id: z.string(), model: z.string().nullable() }),
     basis: z.string().nullable().openapi({ description: "Explicitly activated basis (null = the service default)" }),
+    upstream: TenantUpstreamSchema,
     created_at: z.string(),
   })
   .openapi("Tenant");
@@ -60,6 +62,7 @@ const tenantView = (t: TenantRow) => ({
   name: t.name,
   embedder: { kind: t.embedderKind, id: t.embedderId, model: t.embedderModel },
   basis: t.basisId,
+  upstream: upstreamView(t),
   created_at: iso(t.createdAt),
 });
 const basisView = (b: Pick<BasisRow, "id" | "embedderId" | "d" | "J" | "labels" | "isDefault" | "uploadedAt">) => ({
@@ -210,6 +213,12 @@ export function adminRoutes(_cfg: Config) {
         embedderModel: body.embedder.model ?? null,
         basisId: body.basis ?? null,
         createdAt: Date.now(),
+        upstreamUrl: null,
+        upstreamModel: null,
+        upstreamN: null,
+        upstreamUseN: null,
+        upstreamKeySecret: null,
+        upstreamModelPassthrough: null,
       };
       await tenantsRepo.insert(db, row);
       return c.json(tenantView(row), 201);

@@ -7,6 +7,7 @@ import { embedAll, embedderFor } from "../embedders/index.ts";
 import { commonErrors, conflictError, embedderError, jsonBody, jsonResponse, schemas, unprocessableError } from "../schemas.ts";
 import { currentPosterior } from "../services/posterior.ts";
 import { userContext } from "../services/context.ts";
+import { EXPLORE_MODES, rankCandidates } from "../services/ranking.ts";
 
 export function rankRoutes(cfg: Config) {
   const s = schemas(cfg);
@@ -17,7 +18,7 @@ export function rankRoutes(cfg: Config) {
       prompt: s.prompt,
       candidates: s.candidates(1),
       explore: z
-        .enum(["none", "thompson", "ucb"])
+        .enum(EXPLORE_MODES)
         .default("none")
         .openapi({ description: `none: by posterior mean; ucb: mean + ${cfg.ucbBeta} sd; thompson: by one posterior draw (see seed)` }),
       seed: z.number().int().min(-2147483648).max(4294967295).optional().openapi({ description: "Thompson draw seed (32-bit); random if absent" }),
@@ -66,16 +67,7 @@ export function rankRoutes(cfg: Config) {
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d),
       currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
     ]);
-    const n = body.candidates.length;
-    let posterior = current.posterior;
-    if (body.explore === "thompson") {
-      const seed = body.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
-      posterior = { ...posterior, mean: core.samplePosterior(posterior, seed) };
-    }
-    const { mean, sd } = core.score(basis.id, posterior, E, n);
-    const beta = body.explore === "ucb" ? cfg.ucbBeta : 0;
-    const ranking = Array.from({ length: n }, (_, index) => ({ index, score: mean[index] + beta * sd[index], sd: sd[index] }));
-    ranking.sort((a, b) => b.score - a.score || a.index - b.index);
+    const ranking = rankCandidates(core, basis, current.posterior, E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
     return c.json(
       { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount } },
       200,

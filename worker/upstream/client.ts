@@ -24,6 +24,8 @@ export class UpstreamError extends Error {
     readonly kind: UpstreamFailure,
     message: string,
     readonly upstreamStatus?: number,
+    /** The upstream's Retry-After (429), in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "UpstreamError";
@@ -81,8 +83,10 @@ export async function generateCandidates(
     const [first] = await Promise.allSettled([callWithRetries(config, body, n, fetcher)]);
     collect(first);
     // A provider that ignores `n` answers with one choice: top up with single calls in parallel.
-    // A provider that failed outright is not hammered N more times.
-    if (first.status === "rejected") return finish(result);
+    // A provider that failed outright is not hammered N more times, except when it refused the request (4xx):
+    // some providers refuse n > 1 itself, and single calls then work (a request that is bad for another reason
+    // fails N more times, fast).
+    if (first.status === "rejected" && asUpstreamError(first.reason).kind !== "client_error") return finish(result, n);
   }
   const missing = n - result.candidates.length;
   if (missing > 0) {
@@ -91,13 +95,16 @@ export async function generateCandidates(
     );
     outcomes.forEach(collect);
   }
-  return finish(result);
+  return finish(result, n);
 }
 
-function finish(result: GenerationResult): GenerationResult {
+function finish(result: GenerationResult, n: number): GenerationResult {
   if (result.candidates.length === 0) {
-    throw result.failures[0] ?? new UpstreamError("malformed", "upstream returned no choices");
+    // The most telling failure: the last one (after a refused n call, that of the single calls).
+    throw result.failures.at(-1) ?? new UpstreamError("malformed", "upstream returned no usable choices (no text content)");
   }
+  // A provider may answer with more choices than asked for.
+  if (result.candidates.length > n) result.candidates.length = n;
   return result;
 }
 
@@ -130,20 +137,9 @@ async function callWithRetries(
   }
 }
 
-class RetryAfter extends UpstreamError {
-  constructor(
-    kind: UpstreamFailure,
-    message: string,
-    status: number,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(kind, message, status);
-  }
-}
-
 function retryAfterMs(error: UpstreamError): number | undefined {
-  if (!(error instanceof RetryAfter) || error.retryAfterMs === undefined) return undefined;
-  return Math.min(error.retryAfterMs, MAX_BACKOFF_MS);
+  if (error.retryAfterSeconds === undefined) return undefined;
+  return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
 }
 
 async function callOnce(
@@ -183,7 +179,7 @@ async function callOnce(
       if (status === 429) {
         const header = response.headers.get("retry-after");
         const seconds = header === null ? NaN : Number(header);
-        throw new RetryAfter("rate_limited", `upstream rate-limited (429): ${detail}`, status, Number.isFinite(seconds) ? seconds * 1000 : undefined);
+        throw new UpstreamError("rate_limited", `upstream rate-limited (429): ${detail}`, status, Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined);
       }
       if (status >= 500) throw new UpstreamError("server_error", `upstream error ${status}: ${detail}`, status);
       throw new UpstreamError("client_error", `upstream rejected the request (${status}): ${detail}`, status);
@@ -206,6 +202,8 @@ function parseCompletion(text: string): Omit<CallOutcome, "calls"> {
   const choices: Candidate[] = [];
   for (const choice of record.choices as { message?: { content?: unknown }; finish_reason?: unknown }[]) {
     const content = choice?.message?.content;
+    // null content is a choice without text (a refusal, a tool call): nothing to rank, but not a broken answer.
+    if (content === null) continue;
     if (typeof content !== "string") throw new UpstreamError("malformed", "upstream choice has no message.content string");
     if (content.length > 0) choices.push({ text: content, finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : null });
   }

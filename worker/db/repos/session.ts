@@ -13,6 +13,17 @@ export interface TenantInfo {
   embedderModel: string | null;
   /** The tenant's activated basis, else the service default; null = none. */
   basisId: string | null;
+  /** The tenant's own upstream chat settings (each null = the Worker's default). */
+  upstream: TenantUpstream;
+}
+
+export interface TenantUpstream {
+  url: string | null;
+  model: string | null;
+  n: number | null;
+  useN: boolean | null;
+  keySecret: string | null;
+  modelPassthrough: boolean | null;
 }
 
 export interface StoredUser {
@@ -54,6 +65,12 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       embedderId: tenants.embedderId,
       embedderModel: tenants.embedderModel,
       basisId: effectiveBasis,
+      upstreamUrl: tenants.upstreamUrl,
+      upstreamModel: tenants.upstreamModel,
+      upstreamN: tenants.upstreamN,
+      upstreamUseN: tenants.upstreamUseN,
+      upstreamKeySecret: tenants.upstreamKeySecret,
+      upstreamModelPassthrough: tenants.upstreamModelPassthrough,
       userBasisId: users.basisId,
       J: users.J,
       mean: users.mean,
@@ -107,6 +124,14 @@ export function toSession(row: SessionRow | undefined, userId: string): Session 
       embedderId: row.embedderId,
       embedderModel: row.embedderModel,
       basisId: row.basisId,
+      upstream: {
+        url: row.upstreamUrl,
+        model: row.upstreamModel,
+        n: row.upstreamN,
+        useN: row.upstreamUseN,
+        keySecret: row.upstreamKeySecret,
+        modelPassthrough: row.upstreamModelPassthrough,
+      },
     },
     user,
     replay: row.replay ? parseReplay(row.replay) : null,

@@ -17,6 +17,13 @@ export const tenantsRepo = {
     await db.update(tenants).set({ basisId }).where(eq(tenants.id, id)).run();
   },
 
+  /** Replaces the tenant's upstream chat settings; false if there is no such tenant. */
+  setUpstream: async (
+    db: Db,
+    id: string,
+    settings: Pick<TenantRow, "upstreamUrl" | "upstreamModel" | "upstreamN" | "upstreamUseN" | "upstreamKeySecret" | "upstreamModelPassthrough">,
+  ): Promise<boolean> => (await db.update(tenants).set(settings).where(eq(tenants.id, id)).run()).meta.changes === 1,
+
   keys: async (db: Db, tenantId: string) =>
     db
       .select({ id: apiKeys.id, prefix: apiKeys.prefix, name: apiKeys.name, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })

@@ -1,0 +1,321 @@
+// POST /v1/chat/completions inside workerd, against a real local HTTP upstream whose answers the tests script:
+// validation, ranking by the user's posterior, `n` supported or not, streaming, the question, and every fault.
+// (One file: the fake upstream is shared, and tests within a file run one at a time.)
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
+import { admin, call, ORIGIN } from "./helpers.ts";
+import { expectConforms } from "./openapi-validate.ts";
+import { exports } from "cloudflare:workers";
+
+beforeEach(() => fakeEmbeddings());
+afterEach(() => vi.restoreAllMocks());
+
+const CALM = ["The answer is 4.", "Two plus two is four.", "It equals four."];
+const LOUD = "Four! Easy one!";
+
+describe("chat completions: request validation", () => {
+  it("names the offending field", async () => {
+    const t = await chatTenant();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ model: "m" }, "messages"],
+      [{ messages: [] }, "messages"],
+      [{ messages: [{ role: "robot", content: "hi" }] }, "messages.0.role"],
+      [{ messages: [{ role: "user", content: 42 }] }, "messages.0.content"],
+      [ask("hi", { temperature: 3 }), "temperature"],
+      [ask("hi", { user: "" }), "user"],
+      [ask("hi", { n: 17 }), "n"],
+      [ask("hi", { pref: { n: 0 } }), "pref.n"],
+      [ask("hi", { pref: { explore: "greedy" } }), "pref.explore"],
+      [ask("hi", { pref: { surprise: true } }), "pref.surprise"],
+      [ask("hi", { tools: [{ type: "function", function: { name: "f" } }] }), "tools"],
+      [ask("hi", { stream: "yes" }), "stream"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await chat(t.key, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_request", field });
+    }
+    expect((await call("POST", "/v1/chat/completions", { key: t.key, raw: "{nope" })).body.error.code).toBe("malformed_json");
+    expect((await chat("pk_wrong_key_000000000000000000", ask("hi"))).status).toBe(401);
+  });
+
+  it("without an upstream answers 503 saying how to configure one, and calls nothing", async () => {
+    const t = await chatTenant(null);
+    await fakeUpstream.script({ texts: CALM });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("upstream_not_configured");
+    expect(res.body.error.message).toMatch(/UPSTREAM_URL.*UPSTREAM_API_KEY.*\/admin\/tenants\/\{tenant\}\/upstream/s);
+    expect(res.headers.get("x-should-retry")).toBe("false");
+    await expectConforms(res, "POST", "/v1/chat/completions");
+    expect(await fakeUpstream.calls()).toHaveLength(0);
+  });
+
+  it("refuses a tenant whose embedder cannot embed text, before calling the upstream", async () => {
+    const t = await chatTenant({}, "vectors");
+    await fakeUpstream.script({ texts: CALM });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("text_not_supported");
+    expect(await fakeUpstream.calls()).toHaveLength(0);
+  });
+});
+
+describe("chat completions: candidates ranked for the user", () => {
+  it("asks once with n when the upstream supports it, and answers best first in OpenAI's shape", async () => {
+    const t = await chatTenant({ n: 4 });
+    await plantEnthusiasm(t.key, "fan", true);
+    await fakeUpstream.script({ texts: [...CALM, LOUD], supportsN: true });
+    const res = await chat(t.key, ask("What is 2+2?", { user: "fan", temperature: 0.7, max_tokens: 50, model: "caller-model" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await expectConforms(res, "POST", "/v1/chat/completions");
+
+    const calls = await fakeUpstream.calls();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].body).toMatchObject({ model: "fake-model", n: 4, stream: false, temperature: 0.7, max_tokens: 50 });
+    expect(calls[0].body).not.toHaveProperty("user"); // the end user's id stays here
+    expect(calls[0].body).not.toHaveProperty("pref");
+    expect(calls[0].authorization).toBe("Bearer sk-fake-upstream");
+
+    const { choices, pref } = res.body;
+    expect(res.body.object).toBe("chat.completion");
+    expect(choices.map((c: any) => c.index)).toEqual([0, 1, 2, 3]);
+    expect(choices[0].message).toEqual({ role: "assistant", content: LOUD, refusal: null });
+    const scores = pref.ranking.map((r: any) => r.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(pref.user).toEqual({ id: "fan", feedback_count: 4 });
+    expect(pref.candidates).toEqual({ requested: 4, received: 4, partial: false, failures: [] });
+    expect(res.body.usage.total_tokens).toBe(90);
+
+    expect(res.headers.get("x-pref-basis")).toBe(pref.basis);
+    expect(res.headers.get("x-pref-feedback-count")).toBe("4");
+    expect(res.headers.get("x-pref-candidates")).toBe("4/4");
+    expect(res.headers.get("x-pref-event-id")).toBe(pref.event_id);
+    expect(Number(res.headers.get("x-pref-overhead-ms"))).toBeGreaterThanOrEqual(0);
+
+    // The same order /v1/rank gives for the same texts and user.
+    const rank = await call("POST", "/v1/rank", { key: t.key, body: { user: "fan", prompt: "What is 2+2?", candidates: [...CALM, LOUD] } });
+    expect(choices.map((c: any) => c.message.content)).toEqual(rank.body.ranking.map((r: any) => [...CALM, LOUD][r.index]));
+  });
+
+  it("follows each user's posterior: opposite preferences get opposite picks", async () => {
+    const t = await chatTenant({ n: 4 });
+    await plantEnthusiasm(t.key, "fan", true);
+    await plantEnthusiasm(t.key, "stoic", false);
+    const pick = async (user: string) => {
+      await fakeUpstream.script({ texts: [CALM[0], LOUD, CALM[1], CALM[2]] });
+      return (await chat(t.key, ask("2+2?", { user }))).body.choices[0].message.content;
+    };
+    expect(await pick("fan")).toBe(LOUD);
+    expect(CALM).toContain(await pick("stoic"));
+  });
+
+  it("without a user ranks by the population prior and asks nothing", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    const res = await chat(t.key, ask("2+2?"));
+    expect(res.status).toBe(200);
+    expect(res.body.pref.user).toBeNull();
+    expect(res.body.pref.question).toBeNull();
+    expect(res.headers.get("x-pref-feedback-count")).toBe("0");
+    expect(res.body.choices).toHaveLength(4); // CHAT_DEFAULT_N
+  });
+
+  it("tops up with parallel single calls when the upstream ignores n, or uses them only when told", async () => {
+    const t = await chatTenant({ n: 3 });
+    await fakeUpstream.script({ texts: CALM, supportsN: false });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    expect(res.body.choices.map((c: any) => c.message.content).sort()).toEqual([...CALM].sort());
+    expect((await fakeUpstream.calls()).map((c) => c.body.n)).toEqual([3, 1, 1]);
+
+    const single = await chatTenant({ n: 3, use_n: false });
+    await fakeUpstream.script({ texts: CALM, supportsN: true });
+    expect((await chat(single.key, ask("2+2?", { user: "u" }))).status).toBe(200);
+    expect((await fakeUpstream.calls()).map((c) => c.body.n)).toEqual([1, 1, 1]);
+  });
+
+  it("pref.n sets the candidates; n the choices returned (never fewer candidates than the default)", async () => {
+    const t = await chatTenant({ n: 3 });
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    const two = await chat(t.key, ask("2+2?", { user: "u", pref: { n: 2 } }));
+    expect(two.body.choices).toHaveLength(2);
+    expect((await fakeUpstream.calls())[0].body.n).toBe(2);
+
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    const best = await chat(t.key, ask("2+2?", { user: "u", n: 1 }));
+    expect(best.body.choices).toHaveLength(1);
+    expect(best.body.pref.candidates.requested).toBe(3);
+    expect(best.body.pref.question).toBeNull(); // one choice: nothing to compare
+  });
+
+  it("hands back the most informative pair, which /v1/feedback accepts and later questions skip", async () => {
+    const t = await chatTenant({ n: 4 });
+    const texts = [CALM[0], LOUD, CALM[1], "Wow! It is four!"];
+    await fakeUpstream.script({ texts });
+    const res = await chat(t.key, ask("2+2?", { user: "newbie" }));
+    const q = res.body.pref.question;
+    expect(q).toMatchObject({ ask: true, reason: "ask" });
+    expect(q.a).not.toBe(q.b);
+    expect(Math.max(q.a, q.b)).toBeLessThan(4);
+
+    const content = (i: number) => res.body.choices[i].message.content;
+    const fb = await call("POST", "/v1/feedback", {
+      key: t.key,
+      body: { user: "newbie", prompt: "2+2?", chosen: content(q.a), rejected: content(q.b), event_id: res.body.pref.event_id },
+    });
+    expect(fb.status, JSON.stringify(fb.body)).toBe(200);
+
+    await fakeUpstream.script({ texts });
+    const again = await chat(t.key, ask("2+2?", { user: "newbie" }));
+    const asked = new Set([content(q.a), content(q.b)]);
+    const next = again.body.pref.question;
+    const c2 = (i: number) => again.body.choices[i].message.content;
+    expect(asked.has(c2(next.a)) && asked.has(c2(next.b))).toBe(false);
+
+    await fakeUpstream.script({ texts });
+    expect((await chat(t.key, ask("2+2?", { user: "newbie", pref: { ask: false } }))).body.pref.question).toBeNull();
+  });
+
+  it("streams the pick as chat.completion.chunk events, with pref and usage at the end", async () => {
+    const t = await chatTenant({ n: 4 });
+    await plantEnthusiasm(t.key, "fan", true);
+    const long = `Absolutely! ${"Four is the answer, and here is why. ".repeat(4)}`;
+    await fakeUpstream.script({ texts: [CALM[0], long, CALM[1], CALM[2]] });
+    const res = await exports.default.fetch(
+      new Request(`${ORIGIN}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" },
+        body: JSON.stringify(ask("2+2?", { user: "fan", stream: true, stream_options: { include_usage: true } })),
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(res.headers.get("x-pref-feedback-count")).toBe("4");
+    const text = await res.text();
+    const events = text.split("\n\n").filter(Boolean);
+    for (const e of events) expect(e.startsWith("data: ")).toBe(true);
+    expect(events.at(-1)).toBe("data: [DONE]");
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)));
+    for (const c of chunks) expect(c).toMatchObject({ object: "chat.completion.chunk", id: chunks[0].id });
+    expect(chunks[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
+    const content = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
+    expect(content).toBe(long);
+    expect(chunks.filter((c) => c.choices[0]?.delta?.content).length).toBeGreaterThan(1);
+    const finish = chunks.find((c) => c.choices[0]?.finish_reason);
+    expect(finish.choices[0].finish_reason).toBe("stop");
+    expect(finish.pref.choices[0].text).toBe(long);
+    expect(finish.pref.choices).toHaveLength(4);
+    expect(finish.pref.question).toMatchObject({ ask: true });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 90 } });
+  });
+});
+
+describe("chat completions: upstream faults", () => {
+  it("a stalled upstream is a 504 after UPSTREAM_TIMEOUT_MS, not a hang", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ faults: [{ kind: "hang-body" }] });
+    const started = Date.now();
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe("upstream_timeout");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expectConforms(res, "POST", "/v1/chat/completions");
+  });
+
+  it("429 then success: retried after Retry-After, answered normally", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ texts: CALM, faults: [{ kind: "status", status: 429, retryAfterSeconds: 0 }] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    expect(await fakeUpstream.calls()).toHaveLength(2);
+  });
+
+  it("429 that outlasts the retries is passed on with the upstream's Retry-After", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ persistentFault: { kind: "status", status: 429, retryAfterSeconds: 0 } });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe("upstream_rate_limited");
+    expect(res.headers.get("retry-after")).toBe("0");
+    expect(await fakeUpstream.calls()).toHaveLength(3); // 1 + UPSTREAM_RETRIES
+  });
+
+  it("500 after the retries is a 502", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ persistentFault: { kind: "status", status: 500 } });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: "upstream_error" });
+    expect(res.body.error.message).toContain("500");
+    expect(await fakeUpstream.calls()).toHaveLength(3);
+    await expectConforms(res, "POST", "/v1/chat/completions");
+  });
+
+  it("malformed JSON from the upstream is a clear 502, not retried", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ faults: [{ kind: "malformed" }] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe("upstream_malformed");
+    expect(res.body.error.message).toMatch(/invalid JSON/);
+    expect(res.headers.get("x-should-retry")).toBe("false");
+  });
+
+  it("partial candidates: the ones that came back are ranked, and the answer says so", async () => {
+    const t = await chatTenant({ n: 4, use_n: false });
+    await fakeUpstream.script({ texts: [CALM[0], LOUD], faults: [null, { kind: "malformed" }, null, { kind: "malformed" }] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    expect(res.body.choices).toHaveLength(2);
+    expect(res.headers.get("x-pref-candidates")).toBe("2/4");
+    expect(res.body.pref.candidates).toMatchObject({ requested: 4, received: 2, partial: true });
+    expect(res.body.pref.candidates.failures.map((f: any) => f.kind)).toEqual(["malformed", "malformed"]);
+  });
+
+  it("an upstream that refuses the request (4xx) or cannot be reached is a 502, never the caller's 401", async () => {
+    const t = await chatTenant();
+    await fakeUpstream.script({ persistentFault: { kind: "status", status: 401 } });
+    const refused = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe("upstream_rejected");
+
+    const gone = await chatTenant({ url: "http://127.0.0.1:9/v1" });
+    const unreachable = await chat(gone.key, ask("2+2?", { user: "u" }));
+    expect(unreachable.status).toBe(502);
+    expect(unreachable.body.error.code).toBe("upstream_unreachable");
+  });
+});
+
+describe("admin: tenant upstream settings", () => {
+  it("stores, shows and clears them; refuses a key secret outside the UPSTREAM_API_KEY family", async () => {
+    const t = await chatTenant(null);
+    const set = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, { url: upstreamUrl(), model: "m", n: 8, use_n: false, key_secret: "UPSTREAM_API_KEY_ACME" });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ url: upstreamUrl(), model: "m", n: 8, use_n: false, key_secret: "UPSTREAM_API_KEY_ACME", model_passthrough: null });
+    await expectConforms(set, "PUT", "/admin/tenants/{tenant}/upstream");
+    const got = await admin("GET", `/admin/tenants/${t.tenant}`);
+    expect(got.body.upstream).toEqual(set.body);
+    await expectConforms(got, "GET", "/admin/tenants/{tenant}");
+
+    // The named secret is not set in this Worker: 503 naming it, not a call without a key.
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toContain("UPSTREAM_API_KEY_ACME");
+
+    for (const bad of [{ key_secret: "ADMIN_TOKEN" }, { url: "file:///etc/passwd" }, { n: 17 }, { extra: 1 }]) {
+      const r = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await admin("PUT", "/admin/tenants/nope/upstream", {})).status).toBe(404);
+    const cleared = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, {});
+    expect(cleared.body.url).toBeNull();
+  });
+
+  it("model passthrough forwards the caller's model", async () => {
+    const t = await chatTenant({ model_passthrough: true });
+    await fakeUpstream.script({ texts: CALM });
+    await chat(t.key, ask("2+2?", { user: "u", model: "caller-model" }));
+    expect((await fakeUpstream.calls())[0].body.model).toBe("caller-model");
+  });
+});

@@ -1,0 +1,154 @@
+// POST /v1/chat/completions: OpenAI-compatible. Asks the upstream LLM for N candidates, embeds them with the
+// tenant's embedder, ranks them for the `user` and answers best first; with stream: true, the pick is streamed
+// once everything is ranked. The user's posterior is read while the upstream generates.
+import { createRoute } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { candidateCounts, chatRequestSchema, forwardedBody, promptOf } from "../chat/request.ts";
+import { ChatCompletionSchema, completionBody, streamPayloads, type Completion } from "../chat/response.ts";
+import type { Config } from "../config.ts";
+import { newId } from "../crypto.ts";
+import { embedAll, embedderFor } from "../embedders/index.ts";
+import { ApiError } from "../errors.ts";
+import { router } from "../router.ts";
+import { commonErrors, conflictError, ErrorSchema, jsonBody, schemas, unprocessableError } from "../schemas.ts";
+import { userContext } from "../services/context.ts";
+import { currentPosterior } from "../services/posterior.ts";
+import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
+import { rankCandidates } from "../services/ranking.ts";
+import { generateCandidates, UpstreamError, type GenerationResult } from "../upstream/client.ts";
+import { upstreamApiError } from "../upstream/faults.ts";
+import { resolveUpstream, upstreamModel } from "../upstream/settings.ts";
+
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+export function chatRoutes(cfg: Config) {
+  const ChatRequest = chatRequestSchema(cfg, schemas(cfg));
+
+  const route = createRoute({
+    method: "post",
+    path: "/v1/chat/completions",
+    tags: ["chat"],
+    summary: "OpenAI-compatible chat completion, personalized: N upstream candidates ranked for the user, best first",
+    description:
+      "Point an OpenAI client at this Worker (base URL .../v1, a tenant API key as its key) and pass the end user's id as `user`. " +
+      "Headers: x-pref-basis, x-pref-feedback-count, x-pref-overhead-ms (time PReF Edge added: total minus upstream), " +
+      "x-pref-candidates (received/requested), x-pref-event-id. The prompt for feedback is the last user message.",
+    security: [{ tenantKey: [] }],
+    request: { body: jsonBody(ChatRequest) },
+    responses: {
+      200: {
+        description: "Choices best first (JSON), or with stream: true the pick as chat.completion.chunk server-sent events ending in [DONE]",
+        content: { "application/json": { schema: ChatCompletionSchema }, "text/event-stream": { schema: { type: "string" } } },
+      },
+      ...commonErrors,
+      ...conflictError,
+      ...unprocessableError,
+      429: errorResponse("The upstream rate-limited us and retries did not help (Retry-After passed on when the upstream gave one)"),
+      502: errorResponse("The upstream failed (5xx after retries, malformed answer, refused request, unreachable) or the embedder failed"),
+      503: errorResponse("No upstream LLM is configured (the message says how to configure one)"),
+      504: errorResponse("The upstream did not answer within UPSTREAM_TIMEOUT_MS"),
+    },
+  });
+
+  return router().openapi(route, async (c) => {
+    const started = Date.now();
+    const body = c.req.valid("json");
+    const userId = body.user;
+    // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
+    const { db, core, session, basis } = await userContext(c, userId ?? "");
+    const { tenant } = session;
+    const upstream = resolveUpstream(cfg, tenant, c.env);
+    if (tenant.embedderKind === "vectors")
+      throw ApiError.unprocessable(
+        "text_not_supported",
+        "chat needs a text embedder to rank the upstream's answers, and this tenant's embedder is 'vectors' (admin: a tenant with embedder openai or workers-ai)",
+      );
+
+    const prompt = promptOf(body.messages);
+    const counts = candidateCounts(body, upstream.defaultN);
+    const options = body.pref ?? { explore: "none" as const, ask: true, criterion: "pref" as const, seed: undefined };
+    const wantQuestion = userId !== undefined && options.ask && counts.returned >= 2;
+
+    let upstreamMs = 0;
+    const generate = async (): Promise<GenerationResult> => {
+      const t0 = Date.now();
+      try {
+        return await generateCandidates({ ...upstream.config, model: upstreamModel(upstream, body.model) }, forwardedBody(body), counts.generate);
+      } catch (err) {
+        throw err instanceof UpstreamError ? upstreamApiError(err) : err;
+      } finally {
+        upstreamMs = Date.now() - t0;
+      }
+    };
+    const [generation, current, answered] = await Promise.all([
+      generate(),
+      currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
+      wantQuestion && session.user ? answeredPairs(db, tenant.id, userId!, prompt) : [],
+    ]);
+
+    const texts = generation.candidates.map((candidate) => candidate.text);
+    const E = await embedAll(
+      texts,
+      texts.map((_, i) => `candidates.${i}`),
+      embedderFor(tenant, c.env, cfg),
+      basis.d,
+    );
+    const ranking = rankCandidates(core, basis, current.posterior, E, texts.length, {
+      explore: options.explore,
+      seed: options.seed,
+      ucbBeta: cfg.ucbBeta,
+    }).slice(0, counts.returned);
+
+    let question: Question | null = null;
+    if (wantQuestion && ranking.length >= 2) {
+      // The question's a and b index the returned choices, so work on their embeddings in rank order.
+      const m = ranking.length;
+      const ranked = new Float64Array(m * basis.d);
+      ranking.forEach((r, i) => ranked.set(E.subarray(r.index * basis.d, (r.index + 1) * basis.d), i * basis.d));
+      question = nextQuestion(core, cfg, {
+        posterior: current.posterior,
+        phi: core.project(basis.id, ranked, m),
+        n: m,
+        criterion: options.criterion,
+        exclude: await exclusionMask(ranked, m, basis.d, answered),
+        feedbackCount: current.feedbackCount,
+      });
+    }
+
+    const eventId = newId("evt", 16);
+    const received = generation.candidates.length;
+    const completion: Completion = {
+      id: `chatcmpl-${eventId}`,
+      created: Math.floor(started / 1000),
+      model: generation.model,
+      choices: ranking.map((r) => ({ text: texts[r.index], finishReason: generation.candidates[r.index].finishReason, score: r.score, sd: r.sd })),
+      usage: generation.usage,
+      pref: {
+        event_id: eventId,
+        basis: basis.id,
+        user: userId === undefined ? null : { id: userId, feedback_count: current.feedbackCount },
+        ranking: ranking.map((r, index) => ({ index, score: r.score, sd: r.sd })),
+        candidates: {
+          requested: counts.generate,
+          received,
+          partial: received < counts.generate,
+          failures: generation.failures.map((f) => ({ kind: f.kind, message: f.message })),
+        },
+        question,
+      },
+    };
+
+    c.header("x-pref-basis", basis.id);
+    c.header("x-pref-feedback-count", String(current.feedbackCount));
+    c.header("x-pref-candidates", `${received}/${counts.generate}`);
+    c.header("x-pref-event-id", eventId);
+    c.header("x-pref-overhead-ms", String(Math.max(0, Date.now() - started - upstreamMs)));
+
+    if (!body.stream) return c.json(completionBody(completion), 200);
+    // Everything is computed: the stream only writes ready payloads, so it cannot fail or stall half way.
+    const payloads = streamPayloads(completion, body.stream_options?.include_usage === true);
+    return streamSSE(c, async (stream) => {
+      for (const data of payloads) await stream.writeSSE({ data });
+    });
+  });
+}
