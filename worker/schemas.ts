@@ -29,6 +29,8 @@ export const notFoundError = { 404: errorResponse("Not found") } as const;
 export const conflictError = { 409: errorResponse("Conflict (embedder/basis mismatch, no active basis, idempotency key reuse, too much contention)") } as const;
 export const unprocessableError = { 422: errorResponse("Well-formed but unusable input (e.g. embedding length != basis d, text sent to a `vectors` tenant)") } as const;
 export const embedderError = { 502: errorResponse("The embedder failed") } as const;
+/** What any route that embeds candidates for a user's basis can answer besides success. */
+export const personalizationErrors = { ...commonErrors, ...conflictError, ...unprocessableError, ...embedderError } as const;
 
 export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
   required: true,

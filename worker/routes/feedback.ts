@@ -9,7 +9,7 @@ import { newId, sha256Hex, vectorHash } from "../crypto.ts";
 import { usersRepo } from "../db/repos/users.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { ApiError } from "../errors.ts";
-import { commonErrors, conflictError, embedderError, jsonBody, jsonResponse, schemas, unprocessableError } from "../schemas.ts";
+import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
 import { appendObservation, checkPosterior, currentPosterior, observationsOf } from "../services/posterior.ts";
 
@@ -55,10 +55,7 @@ export function feedbackRoutes(cfg: Config) {
     request: { body: jsonBody(FeedbackRequest) },
     responses: {
       200: jsonResponse(FeedbackResponse, "Stored (or a replay of a stored idempotency key)"),
-      ...commonErrors,
-      ...conflictError,
-      ...unprocessableError,
-      ...embedderError,
+      ...personalizationErrors,
     },
   });
 

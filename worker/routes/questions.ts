@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
 import type { Config } from "../config.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
-import { commonErrors, conflictError, embedderError, jsonBody, jsonResponse, schemas, unprocessableError } from "../schemas.ts";
+import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
 import { currentPosterior } from "../services/posterior.ts";
 import { answeredPairs, exclusionMask, nextQuestion, QUESTION_CRITERIA } from "../services/questions.ts";
@@ -46,10 +46,7 @@ export function questionRoutes(cfg: Config) {
     request: { body: jsonBody(QuestionRequest) },
     responses: {
       200: jsonResponse(QuestionResponse, "The next question, or ask = false"),
-      ...commonErrors,
-      ...conflictError,
-      ...unprocessableError,
-      ...embedderError,
+      ...personalizationErrors,
     },
   });
 

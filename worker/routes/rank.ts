@@ -4,7 +4,7 @@ import { router } from "../router.ts";
 import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
-import { commonErrors, conflictError, embedderError, jsonBody, jsonResponse, schemas, unprocessableError } from "../schemas.ts";
+import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { currentPosterior } from "../services/posterior.ts";
 import { userContext } from "../services/context.ts";
 import { EXPLORE_MODES, rankCandidates } from "../services/ranking.ts";
@@ -52,10 +52,7 @@ export function rankRoutes(cfg: Config) {
     request: { body: jsonBody(RankRequest) },
     responses: {
       200: jsonResponse(RankResponse, "Candidates ranked best first"),
-      ...commonErrors,
-      ...conflictError,
-      ...unprocessableError,
-      ...embedderError,
+      ...personalizationErrors,
     },
   });
 
