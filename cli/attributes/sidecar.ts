@@ -1,0 +1,76 @@
+// The judging sidecar written beside a simulated benchmark (attrs.jsonl -> attrs.judge.json): everything eval needs
+// to judge any response of the benchmark for any simulated user (each prompt's candidate responses with their
+// standardised attribute scores, and each user's two poles). Only eval reads it, never train or the featurizer.
+import fs from "node:fs";
+import zlib from "node:zlib";
+import { z } from "zod";
+import { CliError } from "../errors.ts";
+import { writeFileAtomic } from "../data/jsonl.ts";
+import { type SimulatedUser, utility } from "./users.ts";
+
+export const SIDECAR_FORMAT = "pref-attributes-judge/1";
+
+const sidecarSchema = z.object({
+  format: z.literal(SIDECAR_FORMAT),
+  source: z.string(),
+  seed: z.number(),
+  beta: z.number(),
+  attributes: z.array(z.object({ name: z.string(), poles: z.tuple([z.string(), z.string()]), rule: z.string() })),
+  standardization: z.object({ mean: z.array(z.number()), sd: z.array(z.number()) }),
+  users: z.array(z.object({ id: z.string(), likes: z.array(z.object({ attribute: z.number().int(), sign: z.union([z.literal(1), z.literal(-1)]) })) })),
+  prompts: z.array(
+    z.object({
+      prompt: z.string(),
+      responses: z.array(z.object({ generator: z.string(), text: z.string(), scores: z.array(z.number()) })),
+    }),
+  ),
+});
+
+export type Sidecar = z.infer<typeof sidecarSchema>;
+
+/** attrs.jsonl -> attrs.judge.json, attrs.jsonl.gz -> attrs.judge.json.gz. */
+export function sidecarPathFor(dataFile: string): string {
+  const gz = dataFile.endsWith(".gz");
+  const base = dataFile.replace(/\.gz$/, "").replace(/\.jsonl?$/, "");
+  return `${base}.judge.json${gz ? ".gz" : ""}`;
+}
+
+export function writeSidecar(file: string, sidecar: Sidecar): void {
+  const body = Buffer.from(JSON.stringify(sidecarSchema.parse(sidecar)));
+  writeFileAtomic(file, file.endsWith(".gz") ? zlib.gzipSync(body) : body);
+}
+
+/** Judges responses for simulated users: noise-free utilities from the precomputed attribute scores. */
+export interface Judge {
+  sidecar: Sidecar;
+  users: Map<string, SimulatedUser>;
+  /** Utility of a response to a prompt for a user, or undefined when the sidecar does not know the text. */
+  utility(user: string, prompt: string, text: string): number | undefined;
+  /** Every scored candidate of a prompt (empty responses are never candidates). */
+  candidates(prompt: string): { text: string; scores: number[] }[];
+}
+
+export function loadJudge(file: string): Judge {
+  let sidecar: Sidecar;
+  try {
+    const raw = fs.readFileSync(file);
+    sidecar = sidecarSchema.parse(JSON.parse((file.endsWith(".gz") ? zlib.gunzipSync(raw) : raw).toString("utf8")));
+  } catch (error) {
+    throw new CliError(`judging sidecar ${file} is unreadable: ${(error as Error).message.slice(0, 300)}`);
+  }
+  const users = new Map(sidecar.users.map((u) => [u.id, u as SimulatedUser]));
+  const byPrompt = new Map<string, Map<string, number[]>>();
+  for (const p of sidecar.prompts) byPrompt.set(p.prompt, new Map(p.responses.map((r) => [r.text, r.scores])));
+  return {
+    sidecar,
+    users,
+    utility(user, prompt, text) {
+      const u = users.get(user);
+      const scores = byPrompt.get(prompt)?.get(text);
+      return u && scores ? utility(u, scores) : undefined;
+    },
+    candidates(prompt) {
+      return [...(byPrompt.get(prompt)?.entries() ?? [])].map(([text, scores]) => ({ text, scores }));
+    },
+  };
+}

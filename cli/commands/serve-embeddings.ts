@@ -1,0 +1,106 @@
+// `pref serve-embeddings`: a local OpenAI-compatible embeddings server (POST /v1/embeddings) for the offline
+// recipes, so the Worker (or anything else) can embed exactly as a basis was trained: the request's `model` is the
+// embedder id (e.g. "use-lite-512:response:head+tail64") and `input` the composed text(s). Uses the same cache.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Command } from "commander";
+import { type Embedder, createEmbedder } from "../embedders/index.ts";
+import { parseRecipe } from "../embedders/recipe.ts";
+import { integer } from "../options.ts";
+import { note } from "../progress.ts";
+
+const MAX_INPUTS = 256;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createEmbeddingsServer(options: { cacheDir?: string } = {}): http.Server {
+  const embedders = new Map<string, Embedder>();
+  let queue: Promise<unknown> = Promise.resolve(); // one model, one thread: serve requests in order
+
+  const embedderFor = (model: unknown): Embedder => {
+    if (typeof model !== "string" || model.length === 0) throw new HttpError(400, '"model" must be an embedder id, e.g. "use-lite-512:response"');
+    let e = embedders.get(model);
+    if (!e) {
+      let kind: string;
+      try {
+        kind = parseRecipe(model).model.kind;
+      } catch (error) {
+        throw new HttpError(404, (error as Error).message);
+      }
+      if (kind !== "use-lite") throw new HttpError(404, `this server only serves use-lite-512 recipes, not "${model}"`);
+      e = createEmbedder(model, options);
+      embedders.set(model, e);
+    }
+    return e;
+  };
+
+  const handle = async (req: http.IncomingMessage, body: string): Promise<unknown> => {
+    if (req.method === "GET" && req.url === "/v1/models") {
+      return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
+    }
+    if (req.method !== "POST" || req.url !== "/v1/embeddings") throw new HttpError(404, "POST /v1/embeddings or GET /v1/models");
+    let parsed: { model?: unknown; input?: unknown };
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new HttpError(400, "body is not JSON");
+    }
+    const inputs = typeof parsed.input === "string" ? [parsed.input] : parsed.input;
+    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_INPUTS || inputs.some((t) => typeof t !== "string")) {
+      throw new HttpError(400, `"input" must be a string or an array of 1-${MAX_INPUTS} strings`);
+    }
+    const empty = inputs.findIndex((t) => (t as string).trim().length === 0);
+    if (empty >= 0) throw new HttpError(400, `input ${empty} is empty: an empty text cannot be embedded`);
+    const embedder = embedderFor(parsed.model);
+    const run = queue.then(() => embedder.embed(inputs as string[]));
+    queue = run.catch(() => undefined);
+    const vectors = await run;
+    return {
+      object: "list",
+      model: embedder.id,
+      data: vectors.map((v, index) => ({ object: "embedding", index, embedding: Array.from(v) })),
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    };
+  };
+
+  return http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      handle(req, body)
+        .then((out) => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(out));
+        })
+        .catch((error: Error) => {
+          const status = error instanceof HttpError ? error.status : 500;
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: { message: error.message, type: status === 500 ? "server_error" : "invalid_request_error" } }));
+        });
+    });
+  });
+}
+
+export function registerServeEmbeddings(program: Command): void {
+  program
+    .command("serve-embeddings")
+    .description("serve the offline embedding recipes as an OpenAI-compatible POST /v1/embeddings (model = embedder id)")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "port", integer(0, 65535), 8080)
+    .option("--cache-dir <dir>", "embedding cache directory (env PREF_CACHE_DIR)")
+    .addHelpText("after", '\nExample:\n  npx pref serve-embeddings --port 8080\n  curl -s localhost:8080/v1/embeddings -d \'{"model":"use-lite-512:response:head+tail64","input":["Hello!"]}\'')
+    .action(async (o: { host: string; port: number; cacheDir?: string }) => {
+      const server = createEmbeddingsServer(o);
+      await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));
+      const { port } = server.address() as AddressInfo;
+      note(`serving POST http://${o.host}:${port}/v1/embeddings (model = embedder id); Ctrl-C to stop`);
+      await new Promise<void>((resolve) => process.once("SIGINT", () => server.close(() => resolve())));
+    });
+}

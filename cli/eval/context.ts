@@ -1,0 +1,112 @@
+// Everything an evaluation run needs, loaded once: the run's artifacts (basis, split, population model), the data,
+// the judging sidecar when there is one, and the base-reward coordinates of every item (projected by the core).
+import fs from "node:fs";
+import path from "node:path";
+import { type LoadedBasis, loadBasisArtifact } from "../../core/artifact.ts";
+import { gaussianFromCovariance } from "../../core/gaussian.ts";
+import type { Gaussian, PrefCore } from "../../core/types.ts";
+import { MAX_CANDIDATES } from "../../core/types.ts";
+import { type Judge, loadJudge, sidecarPathFor } from "../attributes/sidecar.ts";
+import { loadCore } from "../core.ts";
+import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { assertReadableFile } from "../data/jsonl.ts";
+import { embedItems } from "../embedders/embed-items.ts";
+import type { EmbedderFlags } from "../embedders/flags.ts";
+import { createEmbedder } from "../embedders/index.ts";
+import { CliError } from "../errors.ts";
+import { POPULATION_FORMAT, SPLIT_FORMAT } from "../train/run.ts";
+
+export interface SplitFile {
+  format: string;
+  data: string;
+  seed: number;
+  users: { train: string[]; heldout: string[] };
+  prompts: { heldout: string[] };
+}
+
+export interface EvalContext {
+  runDir: string;
+  basis: LoadedBasis;
+  prior: Gaussian;
+  split: SplitFile;
+  data: Dataset;
+  judge: Judge | null;
+  core: PrefCore;
+  /** Item keys: dataset items first, then sidecar candidates not in the data. */
+  itemIndex: Map<string, number>;
+  J: number;
+  d: number;
+  /** nItems x d */
+  embeddings: Float64Array;
+  /** nItems x J: phi = W e, from the core */
+  phi: Float64Array;
+  /** nItems: the pooled population model's reward w . e */
+  population: Float64Array;
+}
+
+export const itemKey = (prompt: string, text: string) => `${prompt}\u0000${text}`;
+
+function readJson(file: string, what: string): unknown {
+  assertReadableFile(file, what);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new CliError(`${what} ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function loadEvalContext(runDir: string, flags: Partial<EmbedderFlags> & { data?: string }): Promise<EvalContext> {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw new CliError(`run directory not found: ${runDir}`);
+  let basis: LoadedBasis;
+  try {
+    basis = loadBasisArtifact(readJson(path.join(runDir, "basis.json"), "basis"));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${path.join(runDir, "basis.json")} is not a valid basis artifact: ${(error as Error).message.slice(0, 400)}`);
+  }
+  const split = readJson(path.join(runDir, "split.json"), "split") as SplitFile;
+  if (split.format !== SPLIT_FORMAT) throw new CliError(`${path.join(runDir, "split.json")}: expected format ${SPLIT_FORMAT}`);
+  const pop = readJson(path.join(runDir, "population.json"), "population model") as { format: string; w: number[] };
+  if (pop.format !== POPULATION_FORMAT) throw new CliError(`${path.join(runDir, "population.json")}: expected format ${POPULATION_FORMAT}`);
+  if (split.users.heldout.length === 0) throw new CliError(`${runDir} was trained with --holdout 0: there are no held-out users to evaluate`);
+
+  const dataFile = flags.data ?? path.resolve(runDir, split.data);
+  const data = await loadDataset(dataFile);
+  const sidecarFile = sidecarPathFor(dataFile);
+  const judge = fs.existsSync(sidecarFile) ? loadJudge(sidecarFile) : null;
+
+  const { J, d } = basis.matrix;
+  const embedder = createEmbedder(basis.artifact.embedder.id, flags);
+  const itemIndex = new Map<string, number>();
+  const items: { prompt: string; text: string }[] = [];
+  const add = (prompt: string, text: string) => {
+    const key = itemKey(prompt, text);
+    if (!itemIndex.has(key)) {
+      itemIndex.set(key, items.length);
+      items.push({ prompt, text });
+    }
+  };
+  for (const it of data.items) add(data.prompts[it.prompt], it.text);
+  if (judge) for (const p of judge.sidecar.prompts) for (const r of p.responses) add(p.prompt, r.text);
+  const embedded = await embedItems(embedder, items, "embedding items");
+  if (embedded.d !== d) throw new CliError(`basis expects d = ${d} but ${embedder.id} gives ${embedded.d}`);
+
+  const core = await loadCore();
+  core.loadBasis(basis.matrix);
+  const n = items.length;
+  const phi = new Float64Array(n * J);
+  for (let s = 0; s < n; s += MAX_CANDIDATES) {
+    const m = Math.min(MAX_CANDIDATES, n - s);
+    phi.set(core.project(basis.matrix.id, embedded.vectors.subarray(s * d, (s + m) * d), m), s * J);
+  }
+  const w = Float64Array.from(pop.w);
+  if (w.length !== d) throw new CliError(`population model has ${w.length} weights, the basis has d = ${d}`);
+  const population = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += w[k] * embedded.vectors[i * d + k];
+    population[i] = s;
+  }
+  const prior = gaussianFromCovariance(basis.mu0, basis.sigma0);
+  return { runDir, basis, prior, split, data, judge, core, itemIndex, J, d, embeddings: embedded.vectors, phi, population };
+}

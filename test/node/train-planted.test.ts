@@ -1,0 +1,123 @@
+// The planted model: synthetic embeddings with a known basis W and known user weights. Training must recover W's
+// row space (small principal angles), and evaluation must rank the methods as the theory says at small k.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadBasisArtifact } from "../../core/artifact.ts";
+import { writeJsonLines } from "../../cli/data/jsonl.ts";
+import { runEval } from "../../cli/eval/run.ts";
+import { runCli } from "../../cli/main.ts";
+import { plantedBenchmark } from "../../cli/synthetic/planted.ts";
+
+/** Cosines of the principal angles between the row spaces of A and B (both r x d). */
+export function principalCosines(A: Float64Array, B: Float64Array, r: number, d: number): number[] {
+  const orth = (M: Float64Array) => {
+    const Q: Float64Array[] = [];
+    for (let i = 0; i < r; i++) {
+      const v = Float64Array.from(M.subarray(i * d, i * d + d));
+      for (const q of Q) {
+        const c = q.reduce((s, x, k) => s + x * v[k], 0);
+        for (let k = 0; k < d; k++) v[k] -= c * q[k];
+      }
+      const n = Math.hypot(...v);
+      Q.push(v.map((x) => x / n));
+    }
+    return Q;
+  };
+  const Qa = orth(A);
+  const Qb = orth(B);
+  // Singular values of Qa Qb^T = cosines; via the eigenvalues of (Qa Qb^T)(Qa Qb^T)^T (r x r, power-free: Jacobi).
+  const M = Qa.map((a) => Qb.map((b) => a.reduce((s, x, k) => s + x * b[k], 0)));
+  const G = new Float64Array(r * r);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) G[i * r + j] = M[i].reduce((s, x, k) => s + x * M[j][k], 0);
+  return eigenvaluesSymmetric(G, r).map((v) => Math.sqrt(Math.max(0, Math.min(1, v))));
+}
+
+function eigenvaluesSymmetric(G: Float64Array, n: number): number[] {
+  const a = Float64Array.from(G);
+  for (let sweep = 0; sweep < 50; sweep++) {
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(a[p * n + q]) < 1e-15) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const kp = a[k * n + p];
+          const kq = a[k * n + q];
+          a[k * n + p] = c * kp - s * kq;
+          a[k * n + q] = s * kp + c * kq;
+        }
+        for (let k = 0; k < n; k++) {
+          const pk = a[p * n + k];
+          const qk = a[q * n + k];
+          a[p * n + k] = c * pk - s * qk;
+          a[q * n + k] = s * pk + c * qk;
+        }
+      }
+    }
+  }
+  return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => x - y);
+}
+
+const d = 16;
+const J = 3;
+let dir: string;
+let planted: ReturnType<typeof plantedBenchmark>;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "pref-planted-"));
+  planted = plantedBenchmark({ d, J, users: 48, prompts: 70, responsesPerPrompt: 8, pairsPerPrompt: 8, labelRate: 0.6, scale: 2.5, spread: 0.8, seed: 11 });
+  writeJsonLines(path.join(dir, "planted.jsonl.gz"), planted.comparisons);
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+
+afterAll(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("planted model", () => {
+  it("train recovers the planted basis's row space", async () => {
+    const out = path.join(dir, "run");
+    const code = await runCli(["train", "--data", path.join(dir, "planted.jsonl.gz"), "--out", out, "--embedder", "vectors:response", "--bases", String(J), "--holdout", "0.25", "--reg", "1"]);
+    expect(code).toBe(0);
+    const basis = loadBasisArtifact(JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8")));
+    expect(basis.artifact.embedder).toEqual({ id: "vectors:response", d });
+    const cos = principalCosines(basis.matrix.W, planted.W, J, d);
+    // Largest principal angle below ~18 degrees; a random 3-dim subspace of R^16 would be near 60-90 degrees.
+    expect(Math.min(...cos)).toBeGreaterThan(0.95);
+    const split = JSON.parse(fs.readFileSync(path.join(out, "split.json"), "utf8"));
+    expect(split.users.heldout).toHaveLength(12);
+    expect(split.users.train).toHaveLength(36);
+  });
+
+  it("a random init without the SVD is a worse start but the joint fit still finds the space", async () => {
+    const out = path.join(dir, "run-random");
+    expect(await runCli(["train", "--data", path.join(dir, "planted.jsonl.gz"), "--out", out, "--embedder", "vectors:response", "--bases", String(J), "--init", "random"])).toBe(0);
+    const basis = loadBasisArtifact(JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8")));
+    expect(Math.min(...principalCosines(basis.matrix.W, planted.W, J, d))).toBeGreaterThan(0.8);
+  });
+
+  it("eval: active > random > per_user at small k, and the oracle is the ceiling", async () => {
+    const { result, seen } = await runEval({ run: path.join(dir, "run"), queries: [0, 2, 3, 5, 10], seeds: 4, criterion: "pref", perUserReg: 1, quiet: true });
+    const acc = (m: keyof typeof seen.curves) => seen.curves[m].accuracy;
+    const small = [1, 2, 3]; // k = 2, 3, 5
+    const gain = small.reduce((s, i) => s + acc("active")[i] - acc("random")[i], 0) / small.length;
+    expect(gain).toBeGreaterThan(0.01);
+    for (const i of small) expect(acc("random")[i]).toBeGreaterThan(acc("per_user")[i] + 0.03);
+    expect(acc("active")[4]).toBeLessThanOrEqual(acc("oracle")[4] + 0.02);
+    expect(acc("oracle")[0]).toBeGreaterThan(0.8);
+    expect(result.curves).toBeDefined();
+    expect(fs.readFileSync(path.join(dir, "run", "eval.svg"), "utf8")).toMatch(/^<svg/);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "run", "eval.json"), "utf8"));
+    expect(json.k).toEqual([0, 2, 3, 5, 10]);
+    for (const m of ["active", "random", "population", "per_user", "oracle"]) {
+      for (const key of ["accuracy", "auc", "stderr"]) expect(json.curves[m][key]).toHaveLength(5);
+    }
+    expect(json.users).toEqual({ train: 36, heldout: 12 });
+  });
+});
