@@ -43,7 +43,7 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
 
   const handle = async (req: http.IncomingMessage, body: string): Promise<unknown> => {
     if (req.method === "GET" && req.url === "/v1/models") {
-      return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
+      return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64", "use-lite-512:response:head+tail64+chunks"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
     }
     if (req.method !== "POST" || req.url !== "/v1/embeddings") throw new HttpError(404, "POST /v1/embeddings or GET /v1/models");
     let parsed: { model?: unknown; input?: unknown };

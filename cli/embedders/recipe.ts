@@ -27,7 +27,7 @@ export interface Recipe {
 
 export const USE_LITE = "use-lite-512";
 export const USE_LITE_MAX_TOKENS = 128;
-export const DEFAULT_EMBEDDER = "use-lite-512:response:head+tail64";
+export const DEFAULT_EMBEDDER = "use-lite-512:response:head+tail64+chunks";
 const TEXTS: TextPart[] = ["response", "prompt+response"];
 
 export const EMBEDDER_HELP =

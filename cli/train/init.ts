@@ -14,6 +14,7 @@ export interface InitOptions {
   imputeIterations: number;
   ridge: number;
   seed: number;
+  onStep?: () => void;
 }
 
 export interface InitResult {
@@ -31,8 +32,9 @@ export function initialise(obs: PairObservations, dE: Float64Array, d: number, o
     return { W, lambdas, info: { mode: "random" } };
   }
   const mode: SvdInitMode = o.mode === "svd" ? "paper" : "centered";
-  const svd = svdInit(obs, { J, mode, imputeRank: o.imputeRank, imputeIterations: o.imputeIterations });
+  const svd = svdInit(obs, { J, mode, imputeRank: o.imputeRank, imputeIterations: o.imputeIterations, onStep: o.onStep });
   const W = ridgeBasis(dE, obs.P, d, svd.targets, J, o.ridge);
+  o.onStep?.();
   return {
     W,
     lambdas: svd.lambdas,

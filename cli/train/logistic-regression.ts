@@ -11,6 +11,8 @@ export interface LogisticOptions {
   cgIterations?: number;
   /** Stop when ||grad|| <= tolerance x (1 + ||initial grad||). */
   tolerance?: number;
+  /** Called after every Newton step (for a progress bar). */
+  onStep?: () => void;
 }
 
 export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float64Array, successes: Float64Array, o: LogisticOptions): Float64Array {
@@ -82,6 +84,7 @@ export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float
         break;
       }
     }
+    o.onStep?.();
     if (!accepted) break;
   }
   return w;

@@ -84,6 +84,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
 
   t = performance.now();
   const dE = pairDifferences(obs, vectors, d);
+  const initBar = startProgress("SVD init + ridge", o.init === "random" ? 0 : o.imputeIterations + 2);
   const init = initialise(obs, dE, d, {
     mode: o.init,
     J,
@@ -91,7 +92,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     imputeIterations: o.imputeIterations,
     ridge: o.ridge,
     seed: o.seed,
+    onStep: () => initBar.increment(),
   });
+  initBar.stop();
   timing.init = seconds(t);
 
   t = performance.now();
@@ -125,7 +128,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     trials[obs.pair[i]] += 1;
     wins[obs.pair[i]] += obs.label[i];
   }
-  const population = fitLogistic(dE, obs.P, d, trials, wins, { reg: o.populationReg });
+  const popBar = startProgress("population model", 30);
+  const population = fitLogistic(dE, obs.P, d, trials, wins, { reg: o.populationReg, maxNewton: 30, onStep: () => popBar.increment() });
+  popBar.stop();
   timing.population = seconds(t);
 
   const trainAccuracy = fitAccuracy(obs, dE, d, gauge.W, gauge.lambdas, J);

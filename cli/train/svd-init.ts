@@ -25,6 +25,8 @@ export interface SvdInitOptions {
   /** Rank of the imputation's reconstruction (the paper used min(100, rank), a no-op for fewer than 100 users). */
   imputeRank: number;
   imputeIterations: number;
+  /** Called after every imputation round and after the final factorisation (for a progress bar). */
+  onStep?: () => void;
 }
 
 export function preferenceMatrix(obs: PairObservations, mode: SvdInitMode): { M: Float64Array; observed: Uint8Array } {
@@ -65,8 +67,10 @@ export function svdInit(obs: PairObservations, o: SvdInitOptions): SvdInit {
         M[at] = Math.min(hi, Math.max(lo, r));
       }
     }
+    o.onStep?.();
   }
   const { U: u, S, V, k } = thinSvd(M, P, U, o.J);
+  o.onStep?.();
   const J = o.J;
   const targets = new Float64Array(P * J);
   const lambdas = new Float64Array(U * J);

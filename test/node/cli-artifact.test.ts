@@ -72,3 +72,23 @@ describe("basis artifact", () => {
     for (let j = 1; j < variance.length; j++) expect(variance[j]).toBeLessThanOrEqual(variance[j - 1]);
   });
 });
+
+describe("the committed default basis", () => {
+  it("loads, names a known embedding recipe, has a proper prior and labels, and scores in the WASM core", async () => {
+    const file = path.join(import.meta.dirname, "../../basis/default/basis.json");
+    const json = JSON.parse(fs.readFileSync(file, "utf8"));
+    const basis = loadBasisArtifact(json);
+    const { parseRecipe } = await import("../../cli/embedders/recipe.ts");
+    const recipe = parseRecipe(basis.artifact.embedder.id);
+    expect(recipe.model.kind).toBe("use-lite");
+    expect(basis.artifact.embedder.d).toBe(512 * recipe.windows.length);
+    expect(basis.artifact.labels).toHaveLength(basis.matrix.J);
+    expect(basis.artifact.training).toMatchObject({ users: { train: 84, heldout: 0 } });
+    const prior = gaussianFromCovariance(basis.mu0, basis.sigma0);
+    const core = await loadWasmCoreNode();
+    core.loadBasis(basis.matrix);
+    const E = Float64Array.from({ length: 3 * basis.matrix.d }, (_, i) => Math.cos(i) * 0.05);
+    const scores = core.score(basis.matrix.id, prior, E, 3);
+    expect(Array.from(scores.mean).every(Number.isFinite)).toBe(true);
+  });
+});
