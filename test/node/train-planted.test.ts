@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadBasisArtifact } from "../../core/artifact.ts";
 import { writeJsonLines } from "../../cli/data/jsonl.ts";
+import { symmetricEigen } from "../../cli/linalg/eigen.ts";
 import { runEval } from "../../cli/eval/run.ts";
 import { runCli } from "../../cli/main.ts";
 import { plantedBenchmark } from "../../cli/synthetic/planted.ts";
@@ -31,35 +32,7 @@ export function principalCosines(A: Float64Array, B: Float64Array, r: number, d:
   const M = Qa.map((a) => Qb.map((b) => a.reduce((s, x, k) => s + x * b[k], 0)));
   const G = new Float64Array(r * r);
   for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) G[i * r + j] = M[i].reduce((s, x, k) => s + x * M[j][k], 0);
-  return eigenvaluesSymmetric(G, r).map((v) => Math.sqrt(Math.max(0, Math.min(1, v))));
-}
-
-function eigenvaluesSymmetric(G: Float64Array, n: number): number[] {
-  const a = Float64Array.from(G);
-  for (let sweep = 0; sweep < 50; sweep++) {
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (Math.abs(a[p * n + q]) < 1e-15) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const kp = a[k * n + p];
-          const kq = a[k * n + q];
-          a[k * n + p] = c * kp - s * kq;
-          a[k * n + q] = s * kp + c * kq;
-        }
-        for (let k = 0; k < n; k++) {
-          const pk = a[p * n + k];
-          const qk = a[q * n + k];
-          a[p * n + k] = c * pk - s * qk;
-          a[q * n + k] = s * pk + c * qk;
-        }
-      }
-    }
-  }
-  return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => x - y);
+  return Array.from(symmetricEigen(G, r).values, (v) => Math.sqrt(Math.max(0, Math.min(1, v))));
 }
 
 const d = 16;

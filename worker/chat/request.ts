@@ -31,15 +31,11 @@ export function chatRequestSchema(cfg: Config, s: Schemas) {
     })
     .openapi("ChatMessage");
 
+  const chatCount = z.number().int().min(1).max(MAX_CHAT_N).optional();
+
   const Pref = z
     .strictObject({
-      n: z
-        .number()
-        .int()
-        .min(1)
-        .max(MAX_CHAT_N)
-        .optional()
-        .openapi({ description: `Candidates to generate and rank (default: the tenant's setting, else ${cfg.chatDefaultN}; at most ${MAX_CHAT_N})` }),
+      n: chatCount.openapi({ description: `Candidates to generate and rank (default: the tenant's setting, else ${cfg.chatDefaultN}; at most ${MAX_CHAT_N})` }),
       explore: z
         .enum(EXPLORE_MODES)
         .default("none")
@@ -62,13 +58,7 @@ export function chatRequestSchema(cfg: Config, s: Schemas) {
         description:
           "The end user whose preferences rank the candidates. Without it the candidates are ranked by the population prior (not personalized) and no question is asked.",
       }),
-      n: z
-        .number()
-        .int()
-        .min(1)
-        .max(MAX_CHAT_N)
-        .optional()
-        .openapi({ description: "How many choices to return (the best n). At least this many candidates are generated." }),
+      n: chatCount.openapi({ description: "How many choices to return (the best n). At least this many candidates are generated." }),
       stream: z.boolean().default(false).openapi({ description: "Generate and rank all candidates, then stream the pick as chat.completion.chunk events" }),
       stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
       temperature: z.number().min(0).max(2).nullable().optional(),
