@@ -9,10 +9,11 @@
 // The routes are measured in interleaved rounds (floor, rank, rank_base64, feedback, floor, ...) so that load from
 // elsewhere on the machine hits them alike. Prints a table and, as the last line,
 // {"floor":{rps,p50_ms,p99_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
-// with ratio = rps / floor rps from the same run. BENCH_DIAG=1 adds a diagnostic route, rank_body_only: the rank
+// with ratio = rps / floor rps from the same run. BENCH_DIAG=1 adds diagnostic routes: rank_body_only, the rank
 // body POSTed to an unknown /v1 path (authenticated and parsed, then 404: no D1, no core), i.e. the cost of
-// moving and parsing the 78 KB body alone. BENCH_SECONDS (default 12) is each route's total time, split
-// over BENCH_ROUNDS (default 6) rounds; p50/p99 are the rounds' values weighted by their request counts.
+// moving and parsing the 78 KB body alone; and rank_one, POST /v1/rank with one candidate (a 5 KB body), i.e. the
+// route's cost (key check, session read, core call) without the big body. BENCH_SECONDS (default 12) is each
+// route's total time, split over BENCH_ROUNDS (default 6) rounds; p50/p99 are the rounds' values weighted by their request counts.
 import { rmSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -196,7 +197,11 @@ async function main(): Promise<void> {
       rank_base64: { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: cycling(rankBase64Bodies) },
       feedback: { url: `${base}/v1/feedback`, method: "POST", headers: auth, requests: cycling(feedbackBodies) },
     };
-    if (process.env.BENCH_DIAG) phases.rank_body_only = { url: `${base}/v1/no-such-route`, method: "POST", headers: auth, requests: cycling(rankBodies) };
+    const rankOneBodies = rankVectors.map((v, u) => JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: [{ embedding: v[0] }] }));
+    if (process.env.BENCH_DIAG) {
+      phases.rank_body_only = { url: `${base}/v1/no-such-route`, method: "POST", headers: auth, requests: cycling(rankBodies) };
+      phases.rank_one = { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: cycling(rankOneBodies) };
+    }
     // BENCH_ONLY=floor,feedback runs a subset (the floor always runs).
     const only = process.env.BENCH_ONLY?.split(",");
     if (only) for (const k of Object.keys(phases)) if (k !== "floor" && !only.includes(k)) delete phases[k];
@@ -226,6 +231,7 @@ async function main(): Promise<void> {
     row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, base64 float32)`, results.rank_base64, ratio(results.rank_base64.rps).toFixed(2));
     row("POST /v1/feedback", results.feedback, ratio(results.feedback.rps).toFixed(2));
     if (results.rank_body_only) row("diagnostic: the rank body alone (404, no D1)", results.rank_body_only, ratio(results.rank_body_only.rps).toFixed(2));
+    if (results.rank_one) row(`diagnostic: POST /v1/rank with 1 x ${D}-d vector`, results.rank_one, ratio(results.rank_one.rps).toFixed(2));
     const pick = (r: Phase) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
     console.log(
       JSON.stringify({
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
         feedback: { ...pick(results.feedback), ratio: ratio(results.feedback.rps) },
         rank_base64: { ...pick(results.rank_base64), ratio: ratio(results.rank_base64.rps) },
         ...(results.rank_body_only ? { rank_body_only: { ...pick(results.rank_body_only), ratio: ratio(results.rank_body_only.rps) } } : {}),
+        ...(results.rank_one ? { rank_one: { ...pick(results.rank_one), ratio: ratio(results.rank_one.rps) } } : {}),
       }),
     );
   } finally {

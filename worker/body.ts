@@ -1,5 +1,6 @@
-// Request body guards for JSON routes: size limit (413), media type (415), and JSON parsing (400 malformed_json,
-// field "body"). The parsed body is cached by Hono, so the zod validator that runs next reuses it.
+// Request body guards for JSON routes: size limit (413) and media type (415). Parsing is left to the route's zod
+// validator, the one place the body is read (Hono caches the text, not the parsed value, so parsing here too would
+// parse it twice); its "Malformed JSON" failure becomes 400 malformed_json, field "body", in errors.ts.
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
@@ -15,18 +16,13 @@ export function jsonGuard(maxBytes: number): MiddlewareHandler<AppEnv>[] {
       throw new ApiError(413, "payload_too_large", `body exceeds ${maxBytes} bytes`, "body");
     },
   });
-  const parse = createMiddleware<AppEnv>(async (c, next) => {
+  const mediaType = createMiddleware<AppEnv>(async (c, next) => {
     const method = c.req.method;
     // No body at all: the route's validator decides (a required body then fails with 400).
     if (method === "GET" || method === "HEAD" || method === "DELETE" || !c.req.raw.body) return next();
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim();
     if (!jsonType.test(type)) throw new ApiError(415, "unsupported_media_type", "body must be application/json", "body");
-    try {
-      await c.req.json();
-    } catch {
-      throw new ApiError(400, "malformed_json", "request body is not valid JSON", "body");
-    }
     await next();
   });
-  return [limit, parse];
+  return [limit, mediaType];
 }
