@@ -2,7 +2,9 @@
 import { adminAuth, tenantAuth } from "./auth.ts";
 import { jsonGuard } from "./body.ts";
 import type { Config } from "./config.ts";
+import { getCore } from "./core.ts";
 import { getDb } from "./db/client.ts";
+import type { PrefCore } from "../core/types.ts";
 import { ApiError, renderError } from "./errors.ts";
 import { router } from "./router.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -15,12 +17,17 @@ import { questionRoutes } from "./routes/questions.ts";
 import { rankRoutes } from "./routes/rank.ts";
 import { userRoutes } from "./routes/users.ts";
 
-export function createApp(cfg: Config) {
+export interface AppDependencies {
+  core: () => Promise<PrefCore>;
+}
+
+export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }) {
   const app = router();
 
   app.use("*", async (c, next) => {
     c.set("config", cfg);
     c.set("db", getDb(c.env.DB));
+    c.set("core", deps.core);
     await next();
   });
   // Authenticate (header only) before reading a body: unauthenticated requests cost nothing to refuse.

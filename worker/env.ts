@@ -2,6 +2,7 @@
 // secrets and optional bindings that wrangler.toml does not declare are added here.
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import type { PrefCore } from "../core/types.ts";
 
 export interface Bindings extends CloudflareBindings {
   /** Secret: bearer token of the /admin routes. Unset = admin routes answer 401. */
@@ -20,6 +21,8 @@ export interface Bindings extends CloudflareBindings {
 export interface Variables {
   config: Config;
   db: Db;
+  /** The numeric core (instantiated once per isolate); injectable so a failing core can be tested. */
+  core: () => Promise<PrefCore>;
   /** SHA-256 (hex) of the presented tenant API key; the key is checked by the request's single D1 read. */
   keyHash: string;
 }

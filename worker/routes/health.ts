@@ -2,7 +2,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
 import type { Config } from "../config.ts";
-import { getCore } from "../core.ts";
 import { basesRepo } from "../db/repos/bases.ts";
 
 const Health = z
@@ -34,7 +33,7 @@ const reason = (r: PromiseSettledResult<unknown>) => (r.status === "rejected" ? 
 
 export function healthRoutes(cfg: Config) {
   return router().openapi(route, async (c) => {
-    const [core, db] = await Promise.allSettled([getCore(), basesRepo.defaultId(c.var.db)]);
+    const [core, db] = await Promise.allSettled([c.var.core(), basesRepo.defaultId(c.var.db)]);
     const body = {
       version: cfg.version,
       core: core.status === "fulfilled" && core.value.kind === "wasm" ? ("wasm" as const) : ("error" as const),

@@ -2,7 +2,6 @@
 // (resident per isolate), and the embedder compatibility check.
 import type { Context } from "hono";
 import type { PrefCore } from "../../core/types.ts";
-import { getCore } from "../core.ts";
 import type { Db } from "../db/client.ts";
 import { loadSession, type Session, type SessionOptions, type TenantInfo } from "../db/repos/session.ts";
 import type { AppEnv } from "../env.ts";
@@ -31,7 +30,7 @@ export async function tenantBasis(db: Db, core: PrefCore, tenant: TenantInfo): P
 
 export async function userContext(c: Context<AppEnv>, userId: string, options: Omit<SessionOptions, "keyHash" | "userId"> = {}): Promise<UserContext> {
   const db = c.var.db;
-  const [session, core] = await Promise.all([loadSession(db, { keyHash: c.var.keyHash, userId, ...options }), getCore()]);
+  const [session, core] = await Promise.all([loadSession(db, { keyHash: c.var.keyHash, userId, ...options }), c.var.core()]);
   const basis = await tenantBasis(db, core, session.tenant);
   return { db, core, session, basis };
 }
