@@ -24,6 +24,8 @@ export interface Config {
     /** Ask for all candidates in one call with `n` (false for providers without `n`, e.g. Ollama). */
     useN: boolean;
     timeoutMs: number;
+    /** Budget for one chat request's whole generation (retries and top-ups included). */
+    deadlineMs: number;
     retries: number;
     backoffMs: number;
   };
@@ -69,6 +71,7 @@ export function loadConfig(env: Bindings): Config {
       model: env.UPSTREAM_MODEL ?? "",
       useN: bool(env.UPSTREAM_USE_N, true, "UPSTREAM_USE_N"),
       timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 30_000, "UPSTREAM_TIMEOUT_MS", 100, 600_000),
+      deadlineMs: num(env.UPSTREAM_DEADLINE_MS, 60_000, "UPSTREAM_DEADLINE_MS", 100, 600_000),
       retries: num(env.UPSTREAM_RETRIES, 2, "UPSTREAM_RETRIES", 0, 10),
       backoffMs: num(env.UPSTREAM_BACKOFF_MS, 250, "UPSTREAM_BACKOFF_MS", 0, 10_000),
     },

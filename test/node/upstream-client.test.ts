@@ -112,4 +112,14 @@ describe("upstream chat client", () => {
     expect(result.candidates.length).toBe(2);
     expect(result.failures.length).toBe(2);
   });
+
+  it("stops retrying at the overall deadline instead of spending every retry", async () => {
+    // Each call fails slowly: 10 retries would take > 10 x 120 ms; a 300 ms budget allows only a few calls.
+    upstream.reset({ persistentFault: { kind: "status", status: 503, delayMs: 120 } });
+    const error = await generateCandidates(config({ retries: 10, backoffMs: 10, deadlineMs: 300 }), body, 1).catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(["server_error", "timeout"]).toContain(error.kind);
+    expect(upstream.calls.length).toBeGreaterThanOrEqual(1);
+    expect(upstream.calls.length).toBeLessThanOrEqual(4);
+  });
 });

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { styleEmbedding } from "./planted-style.ts";
 
 export type Fault =
-  | { kind: "status"; status: number; retryAfterSeconds?: number }
+  | { kind: "status"; status: number; retryAfterSeconds?: number; delayMs?: number }
   | { kind: "delay"; ms: number }
   | { kind: "malformed" }
   | { kind: "hang-body" };
@@ -96,6 +96,7 @@ export class FakeUpstream {
           : persistent;
 
     if (fault?.kind === "status") {
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
       res.writeHead(fault.status, headers).end(JSON.stringify({ error: { message: `scripted ${fault.status}` } }));

@@ -9,6 +9,8 @@ export interface UpstreamConfig {
   model: string;
   /** Per-call deadline. */
   timeoutMs: number;
+  /** Budget for the whole generation, retries and top-up calls included; none when absent. */
+  deadlineMs?: number;
   /** Extra attempts after the first on 429 / 5xx / network errors. */
   retries: number;
   /** First backoff; doubles each retry (a Retry-After header wins when shorter than the cap). */
@@ -65,6 +67,7 @@ export async function generateCandidates(
     model: config.model,
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
   };
+  const deadline = config.deadlineMs === undefined ? Infinity : Date.now() + config.deadlineMs;
   const collect = (outcome: PromiseSettledResult<CallOutcome>) => {
     if (outcome.status === "rejected") {
       result.failures.push(asUpstreamError(outcome.reason));
@@ -80,7 +83,7 @@ export async function generateCandidates(
   };
 
   if (config.useN && n > 1) {
-    const [first] = await Promise.allSettled([callWithRetries(config, body, n, fetcher)]);
+    const [first] = await Promise.allSettled([callWithRetries(config, body, n, fetcher, deadline)]);
     collect(first);
     // A provider that ignores `n` answers with one choice: top up with single calls in parallel.
     // A provider that failed outright is not hammered N more times, except when it refused the request (4xx):
@@ -91,7 +94,7 @@ export async function generateCandidates(
   const missing = n - result.candidates.length;
   if (missing > 0) {
     const outcomes = await Promise.allSettled(
-      Array.from({ length: missing }, () => callWithRetries(config, body, 1, fetcher)),
+      Array.from({ length: missing }, () => callWithRetries(config, body, 1, fetcher, deadline)),
     );
     outcomes.forEach(collect);
   }
@@ -120,19 +123,22 @@ async function callWithRetries(
   body: ForwardedBody,
   n: number,
   fetcher: typeof fetch,
+  deadline: number,
 ): Promise<CallOutcome> {
   let calls = 0;
   for (let attempt = 0; ; attempt++) {
     calls++;
     try {
-      const outcome = await callOnce(config, body, n, fetcher);
+      const outcome = await callOnce(config, body, n, fetcher, deadline);
       return { ...outcome, calls };
     } catch (err) {
       const error = asUpstreamError(err);
       const retryable = error.kind === "rate_limited" || error.kind === "server_error" || error.kind === "network";
       if (!retryable || attempt >= config.retries) throw error;
-      const backoff = Math.min(config.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
-      await sleep(retryAfterMs(error) ?? backoff);
+      const wait = retryAfterMs(error) ?? Math.min(config.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
+      // A retry that could not even start before the deadline would only delay the answer.
+      if (Date.now() + wait >= deadline) throw error;
+      await sleep(wait);
     }
   }
 }
@@ -147,9 +153,12 @@ async function callOnce(
   body: ForwardedBody,
   n: number,
   fetcher: typeof fetch,
+  deadline: number,
 ): Promise<Omit<CallOutcome, "calls">> {
+  const timeoutMs = Math.min(config.timeoutMs, deadline - Date.now());
+  if (timeoutMs <= 0) throw new UpstreamError("timeout", "the upstream deadline passed before this call could start");
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), config.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
@@ -162,7 +171,7 @@ async function callOnce(
         signal: controller.signal,
       });
     } catch (err) {
-      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${config.timeoutMs} ms`);
+      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${timeoutMs} ms`);
       throw new UpstreamError("network", `upstream unreachable: ${(err as Error).message}`);
     }
     // The deadline covers the body too: a server that sends headers and then stalls is a timeout.
@@ -170,7 +179,7 @@ async function callOnce(
     try {
       text = await response.text();
     } catch (err) {
-      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not finish within ${config.timeoutMs} ms`);
+      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not finish within ${timeoutMs} ms`);
       throw new UpstreamError("network", `upstream connection failed: ${(err as Error).message}`);
     }
     if (!response.ok) {

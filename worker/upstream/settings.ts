@@ -45,6 +45,7 @@ export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings):
       apiKey: typeof apiKey === "string" && apiKey !== "" ? apiKey : undefined,
       model: own.model ?? cfg.upstream.model,
       timeoutMs: cfg.upstream.timeoutMs,
+      deadlineMs: cfg.upstream.deadlineMs,
       retries: cfg.upstream.retries,
       backoffMs: cfg.upstream.backoffMs,
       useN: own.useN ?? cfg.upstream.useN,
