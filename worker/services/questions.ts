@@ -1,6 +1,7 @@
 // Which pair of candidates to ask a user about, and whether to ask at all. Shared by POST /v1/questions/next and
 // POST /v1/chat/completions. Stop rule: no question once the user has answered the question budget, or once the
 // most uncertain pair's preference-probability sd (s'(m) * sqrt(z^T H^-1 z), delta method) is below the threshold.
+import { predictive } from "../../core/gaussian.ts";
 import type { Gaussian, PairChoice, PairCriterion, PrefCore } from "../../core/types.ts";
 import type { Config } from "../config.ts";
 import { sha256Hex, vectorHash } from "../crypto.ts";
@@ -76,10 +77,12 @@ export function nextQuestion(core: PrefCore, cfg: Pick<Config, "questionBudget" 
     const open: number[] = [];
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) if (!exclude[a * n + b]) open.push(a * n + b);
     const k = open[crypto.getRandomValues(new Uint32Array(1))[0] % open.length];
-    // The chosen pair's own predictive mean and variance: select among a mask that leaves only it open.
-    const only = new Uint8Array(n * n).fill(1);
-    only[k] = only[(k % n) * n + Math.floor(k / n)] = 0;
-    pick = core.selectPair(posterior, phi, n, "pref", only) ?? best;
+    const [a, b] = [Math.floor(k / n), k % n];
+    const J = posterior.J;
+    const z = phi.slice(a * J, (a + 1) * J);
+    for (let j = 0; j < J; j++) z[j] -= phi[b * J + j];
+    const { mean, variance } = predictive(posterior, z);
+    pick = { a, b, value: 0, mean, variance };
   }
   return { ask: true, a: pick.a, b: pick.b, uncertainty: pairUncertainty(pick), reason: "ask" };
 }
