@@ -17,6 +17,9 @@ import {
 
 export { arenaAlloc, arenaReset, ensureMemory, heapStart } from "./arena";
 export { lastFailedInput } from "./status";
+/** Body decoding (decode.ts): returns the number of embedding arrays decoded; it cannot fail (what it does not
+ * accept is left for JSON.parse), so it is the one export without a status. */
+export { decodeEmbeddingArrays } from "./decode";
 
 /** Status of a Gaussian (mean, lower precision factor) already in memory. */
 function checkGaussian(J: i32, mean: usize, chol: usize): i32 {

@@ -5,12 +5,13 @@ import { fitLaplace } from "./reference/laplace.ts";
 import { laplaceOneObservation } from "./reference/online.ts";
 import { dotEach, foldLambda, meanAndSd, projectAll } from "./reference/reward.ts";
 import { thompsonDraw } from "./reference/sample.ts";
+import { decodeEmbeddingArraysReference } from "./reference/decode.ts";
 import type {
-  BasisMatrix, FitOptions, FitResult, Gaussian, Observations, PairChoice, PairCriterion, PrefCore, Scores,
+  BasisMatrix, DecodedEmbeddings, DecodeLimits, FitOptions, FitResult, Gaussian, Observations, PairChoice, PairCriterion, PrefCore, Scores,
 } from "./types.ts";
 import { MAX_CANDIDATES, Status } from "./types.ts";
 import {
-  checkBasisShape, checkCandidateCount, checkObservationsShape, checkFinite, checkGaussianShape, checkGaussianValues, checkLabels, checkLength,
+  checkBasisShape, checkCandidateCount, checkDecodeInput, decodeCapacity, checkObservationsShape, checkFinite, checkGaussianShape, checkGaussianValues, checkLabels, checkLength,
   checkScalarType, checkSeed, checkWeights, criterionCode, fail, resolveFitOptions,
 } from "./validate.ts";
 
@@ -123,6 +124,11 @@ export class ReferenceCore implements PrefCore {
     checkSeed(seed);
     checkGaussianValues(posterior, "posterior");
     return thompsonDraw(posterior, seed);
+  }
+
+  decodeEmbeddingArrays(body: Uint8Array, limits: DecodeLimits): DecodedEmbeddings {
+    checkDecodeInput(body, limits);
+    return decodeEmbeddingArraysReference(body, limits, decodeCapacity(body.length));
   }
 }
 

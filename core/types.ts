@@ -108,6 +108,24 @@ export interface PairChoice {
   variance: number;
 }
 
+/** Limits of decodeEmbeddingArrays: an array longer than maxDims or with a value beyond +-maxAbs is not decoded. */
+export interface DecodeLimits {
+  maxDims: number;
+  maxAbs: number;
+}
+
+/** The `"embedding": [numbers]` arrays decoded from a JSON body. */
+export interface DecodedEmbeddings {
+  /** Every decoded value, array after array. */
+  values: Float64Array;
+  /**
+   * SPAN_INTS integers per decoded array, in body order: the byte offset of its '[', the byte offset just past its
+   * ']', the offset of its first value in `values`, and its length.
+   */
+  spans: Int32Array;
+}
+export const SPAN_INTS = 4;
+
 export interface PrefCore {
   readonly kind: "wasm" | "reference";
 
@@ -158,4 +176,12 @@ export interface PrefCore {
    * between the WASM and the reference core (core/prng.ts).
    */
   samplePosterior(posterior: Gaussian, seed: number): Float64Array;
+
+  /**
+   * Decodes the `"embedding": [numbers]` arrays of a UTF-8 JSON body. Only arrays whose every value it can compute
+   * exactly as JSON.parse would (Clinger's fast path: an integer mantissa of at most 2^53 and at most 19 digits,
+   * a power of ten within +-22) and that respect the limits are decoded; everything else is left for JSON.parse.
+   * Never throws on any body: one it does not understand simply yields no spans.
+   */
+  decodeEmbeddingArrays(body: Uint8Array, limits: DecodeLimits): DecodedEmbeddings;
 }

@@ -4,6 +4,7 @@
 import {
   type BasisMatrix,
   CoreError,
+  type DecodeLimits,
   type FitOptions,
   type Gaussian,
   MAX_CANDIDATES,
@@ -89,6 +90,19 @@ export function checkSeed(seed: number): void {
 export function checkScalarType(x: number, field: string): void {
   if (typeof x !== "number") fail(Status.BAD_DIMENSION, field, `${field} must be a number`);
 }
+
+/** The body is bytes; maxDims a positive integer; maxAbs a positive number (a programming error otherwise). */
+export function checkDecodeInput(body: Uint8Array, limits: DecodeLimits): void {
+  if (!(body instanceof Uint8Array)) fail(Status.BAD_DIMENSION, "body", "body must be a Uint8Array");
+  if (!isCount(limits?.maxDims) || limits.maxDims === 0) fail(Status.OUT_OF_RANGE, "limits.maxDims", "maxDims must be a positive integer");
+  if (!(typeof limits.maxAbs === "number" && limits.maxAbs > 0)) fail(Status.OUT_OF_RANGE, "limits.maxAbs", "maxAbs must be a positive number");
+}
+
+/**
+ * Room both cores give decodeEmbeddingArrays for a body of `bytes` bytes: it can never run out. A value takes at
+ * least two bytes with its separator ("0,", "0]"), and an array at least 15 (`"embedding":[0]`).
+ */
+export const decodeCapacity = (bytes: number) => ({ values: Math.ceil(bytes / 2), spans: Math.floor(bytes / 15) + 1 });
 
 // ---- value checks (the reference core's; the WASM makes the same ones) ----
 

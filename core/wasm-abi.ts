@@ -38,6 +38,7 @@ export interface CoreExports {
   addObservation(J: number, mean: number, chol: number, z: number, label: number, weight: number, outMean: number, outChol: number): number;
   selectPair(J: number, mean: number, chol: number, phi: number, n: number, criterion: number, exclude: number, outChoice: number): number;
   samplePosterior(J: number, mean: number, chol: number, seed: number, out: number): number;
+  decodeEmbeddingArrays(src: number, len: number, out: number, outCap: number, spans: number, spanCap: number, maxDims: number, maxAbs: number): number;
 }
 
 /** Field names for the input codes of one call: which CoreError.field a failure maps to. */

@@ -6,11 +6,11 @@
 // the caller supplies the compiled WebAssembly.Module (Worker: `import mod from "../build/core.wasm"`).
 import { ResidentRegion } from "./resident.ts";
 import type {
-  BasisMatrix, FitOptions, FitResult, Gaussian, Observations, PairChoice, PairCriterion, PrefCore, Scores,
+  BasisMatrix, DecodedEmbeddings, DecodeLimits, FitOptions, FitResult, Gaussian, Observations, PairChoice, PairCriterion, PrefCore, Scores,
 } from "./types.ts";
-import { CoreError, MAX_CANDIDATES, Status, type StatusCode } from "./types.ts";
+import { CoreError, MAX_CANDIDATES, SPAN_INTS, Status, type StatusCode } from "./types.ts";
 import {
-  checkBasisShape, checkCandidateCount, checkGaussianShape, checkLength, checkObservationsShape, checkScalarType,
+  checkBasisShape, checkCandidateCount, checkDecodeInput, decodeCapacity, checkGaussianShape, checkLength, checkObservationsShape, checkScalarType,
   checkSeed, criterionCode, fail, resolveFitOptions,
 } from "./validate.ts";
 import { type CoreExports, type FieldNames, Input, gaussianFields } from "./wasm-abi.ts";
@@ -278,6 +278,23 @@ export class WasmCore implements PrefCore {
     const out = this.alloc(J * F64, "posterior");
     this.check(this.ex.samplePosterior(J, mean, chol, seed | 0, out), SAMPLE_FIELDS);
     return this.read(out, J);
+  }
+
+  decodeEmbeddingArrays(body: Uint8Array, limits: DecodeLimits): DecodedEmbeddings {
+    checkDecodeInput(body, limits);
+    const room = decodeCapacity(body.length);
+    this.begin();
+    // The body, its 0 sentinel and 8 bytes of slack (the scanner reads digits 8 bytes at a time).
+    const src = this.alloc(body.length + 9, "body");
+    const out = this.alloc(room.values * F64, "body");
+    const spans = this.alloc(room.spans * SPAN_INTS * 4, "body");
+    this.view();
+    this.u8.set(body, src);
+    this.u8[src + body.length] = 0; // the sentinel the scanner's loops stop at
+    const count = this.ex.decodeEmbeddingArrays(src, body.length, out, room.values, spans, room.spans, limits.maxDims, limits.maxAbs);
+    const spanView = new Int32Array(this.ex.memory.buffer, spans, count * SPAN_INTS).slice();
+    const used = count === 0 ? 0 : spanView[(count - 1) * SPAN_INTS + 2] + spanView[(count - 1) * SPAN_INTS + 3];
+    return { values: this.read(out, used), spans: spanView };
   }
 }
 

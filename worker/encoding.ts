@@ -1,4 +1,4 @@
-// Base64 <-> bytes / float64 vectors (native Buffer under nodejs_compat, atob/btoa otherwise).
+// Base64 <-> bytes / float64 vectors (Uint8Array.fromBase64 or Buffer under nodejs_compat, atob/btoa otherwise).
 type BufferLike = { from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string } };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer; // present with nodejs_compat
 
@@ -10,13 +10,35 @@ export function float64ToBase64(v: Float64Array): string {
   return btoa(s);
 }
 
-/** Base64 -> bytes (native Buffer when available). Does not validate: check the alphabet first if it matters. */
+// Uint8Array.fromBase64 (TC39, native in workerd's V8) decodes several times faster than nodejs_compat's Buffer.
+const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+
+/** Base64 -> bytes (natively when the runtime can). Does not validate: check the alphabet first if it matters. */
 export function base64Bytes(text: string): Uint8Array {
+  if (fromBase64) return fromBase64(text);
   if (NodeBuffer) return NodeBuffer.from(text, "base64");
   const s = atob(text);
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;
+}
+
+/**
+ * Strict base64 (the standard alphabet, padded, no whitespace) -> bytes, or null. Native where the runtime has
+ * Uint8Array.fromBase64 (it rejects a bad alphabet or padding; a whitespace-free input has the exact length).
+ */
+export function strictBase64Bytes(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0) return null;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  if (fromBase64) {
+    try {
+      const bytes = (fromBase64 as (s: string, o: object) => Uint8Array)(text, { lastChunkHandling: "strict" });
+      return bytes.length === (text.length / 4) * 3 - padding ? bytes : null;
+    } catch {
+      return null;
+    }
+  }
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? base64Bytes(text) : null;
 }
 
 export function base64ToFloat64(text: string): Float64Array {

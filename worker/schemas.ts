@@ -3,7 +3,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "./config.ts";
 import { utf8Length } from "./crypto.ts";
-import { base64Bytes } from "./encoding.ts";
+import { DecodedVector } from "./decoded-vector.ts";
+import { strictBase64Bytes } from "./encoding.ts";
 
 export const ErrorSchema = z
   .object({
@@ -42,14 +43,15 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { "application/json": { schema } },
 });
 
-const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_DIMS = 4096;
+export const EMBEDDING_MAX_DIMS = MAX_DIMS;
 /** Embedding entries are O(1) in practice; the bound keeps W e far from overflow. */
 const MAX_ABS = 1e9;
+export const EMBEDDING_MAX_ABS = MAX_ABS;
 
 /** Base64 of little-endian float32s -> Float64Array (a zod transform: reports malformed or non-finite input). */
 function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
-  const bytes = base64.test(s) && s.length % 4 === 0 ? base64Bytes(s) : null;
+  const bytes = strictBase64Bytes(s);
   if (!bytes || bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) {
     ctx.addIssue({ code: "custom", message: "not base64 of float32 values" });
     return z.NEVER;
@@ -57,21 +59,24 @@ function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
   const f32 = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(f32.buffer).set(bytes);
   const out = Float64Array.from(f32);
-  const bad = out.findIndex((v) => !(Math.abs(v) <= MAX_ABS));
-  if (bad >= 0) {
-    ctx.addIssue({ code: "custom", message: `value ${bad} is not a finite number within +-${MAX_ABS}` });
-    return z.NEVER;
-  }
+  for (let i = 0; i < out.length; i++)
+    if (!(Math.abs(out[i]) <= MAX_ABS)) {
+      ctx.addIssue({ code: "custom", message: `value ${i} is not a finite number within +-${MAX_ABS}` });
+      return z.NEVER;
+    }
   return out;
 }
 
 /**
  * An array of 1-4096 finite numbers, checked in one tight loop: element-wise zod schemas cost ~25x more, and
- * rank bodies carry thousands of numbers (16 candidates x 512 dims). Documented as a plain number array.
+ * rank bodies carry thousands of numbers (16 candidates x 512 dims). Documented as a plain number array. Large
+ * bodies arrive here with their arrays already decoded into Float64Arrays (embedding-body.ts); they get the same
+ * checks.
  */
-const finiteNumbers = (z.any() as z.ZodType<number[]>)
+const finiteNumbers = (z.any() as z.ZodType<ArrayLike<number>>)
   .superRefine((value, ctx) => {
-    if (!Array.isArray(value)) return void ctx.addIssue({ code: "custom", message: `expected an array of numbers` });
+    if (value instanceof DecodedVector) return; // checked by the core as it decoded them
+    if (!Array.isArray(value) && !(value instanceof Float64Array)) return void ctx.addIssue({ code: "custom", message: `expected an array of numbers` });
     if (value.length < 1 || value.length > MAX_DIMS)
       return void ctx.addIssue({ code: "custom", message: `expected 1-${MAX_DIMS} numbers, got ${value.length}` });
     for (let i = 0; i < value.length; i++) {

@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import type { TenantInfo } from "../db/repos/session.ts";
 import type { Bindings } from "../env.ts";
+import { DecodedVector } from "../decoded-vector.ts";
 import { ApiError } from "../errors.ts";
 import { openaiEmbedder } from "./openai.ts";
 import type { Embedder } from "./types.ts";
@@ -23,8 +24,27 @@ export function embedderFor(tenant: TenantInfo, env: Bindings, cfg: Config): Emb
   }
 }
 
+/**
+ * The n x d matrix as a view, without a copy, when the inputs are decoded embeddings lying back to back in one
+ * buffer in input order (a rank body decoded by the core: the common case); else null.
+ */
+function contiguousDecoded(inputs: CandidateInput[], d: number): Float64Array | null {
+  const first = inputs[0];
+  if (!(typeof first === "object" && "embedding" in first && first.embedding instanceof DecodedVector)) return null;
+  const { buffer, byteOffset } = first.embedding;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i];
+    if (!(typeof input === "object" && "embedding" in input)) return null;
+    const e = input.embedding;
+    if (!(e instanceof DecodedVector) || e.buffer !== buffer || e.length !== d || e.byteOffset !== byteOffset + i * d * 8) return null;
+  }
+  return new Float64Array(buffer, byteOffset, inputs.length * d);
+}
+
 /** `fields[i]` names input i in errors (e.g. "candidates.3", "chosen"). */
 export async function embedAll(inputs: CandidateInput[], fields: string[], embedder: Embedder, d: number): Promise<Float64Array> {
+  const decoded = contiguousDecoded(inputs, d);
+  if (decoded) return decoded;
   const out = new Float64Array(inputs.length * d);
   const texts: string[] = [];
   const textRows: number[] = [];

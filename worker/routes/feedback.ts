@@ -4,6 +4,7 @@
 // (one D1 batch: guarded posterior upsert + log row). A lost optimistic race re-reads and retries.
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
+import { embeddingBody } from "../embedding-body.ts";
 import type { Config } from "../config.ts";
 import { newId, sha256Hex, vectorHash } from "../crypto.ts";
 import { usersRepo } from "../db/repos/users.ts";
@@ -49,6 +50,7 @@ export function feedbackRoutes(cfg: Config) {
   const route = createRoute({
     method: "post",
     path: "/v1/feedback",
+    middleware: [embeddingBody] as const,
     tags: ["personalization"],
     summary: "Record a comparison and update the user's posterior",
     security: [{ tenantKey: [] }],

@@ -1,6 +1,7 @@
 // POST /v1/questions/next: which pair of these candidates should we ask this user about? (services/questions.ts)
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
+import { embeddingBody } from "../embedding-body.ts";
 import type { Config } from "../config.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
@@ -39,6 +40,7 @@ export function questionRoutes(cfg: Config) {
   const route = createRoute({
     method: "post",
     path: "/v1/questions/next",
+    middleware: [embeddingBody] as const,
     tags: ["personalization"],
     summary: "Pick the most informative pair of candidates to ask the user about",
     description: `Pairs this user already answered for the same prompt are skipped. Budget: ${cfg.questionBudget} answered comparisons; threshold: ${cfg.questionThreshold}.`,

@@ -1,6 +1,7 @@
 // POST /v1/rank: score the candidates for this user, best first. One D1 read (the posterior), one core call.
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
+import { embeddingBody } from "../embedding-body.ts";
 import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
@@ -45,6 +46,7 @@ export function rankRoutes(cfg: Config) {
   const route = createRoute({
     method: "post",
     path: "/v1/rank",
+    middleware: [embeddingBody] as const,
     tags: ["personalization"],
     summary: "Rank candidate responses for a user",
     description: "An unknown user is ranked with the basis's population prior (the non-personalized model).",
