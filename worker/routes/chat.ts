@@ -55,7 +55,7 @@ export function chatRoutes(cfg: Config) {
     const body = c.req.valid("json");
     const userId = body.user;
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId ?? "");
+    const { db, core, session, basis } = await userContext(c, userId ?? "", { upstream: true });
     const { tenant } = session;
     const upstream = resolveUpstream(cfg, tenant, c.env);
     if (tenant.embedderKind === "vectors")

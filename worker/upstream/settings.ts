@@ -29,6 +29,7 @@ export const NOT_CONFIGURED_HELP =
 
 export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings): ChatUpstream {
   const own = tenant.upstream;
+  if (!own) throw new Error("the session was loaded without the tenant's upstream settings (loadSession { upstream: true })");
   const baseUrl = own.url ?? cfg.upstream.url;
   if (!baseUrl) throw new ApiError(503, "upstream_not_configured", NOT_CONFIGURED_HELP).withHeaders(NO_RETRY);
 

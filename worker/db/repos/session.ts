@@ -13,8 +13,8 @@ export interface TenantInfo {
   embedderModel: string | null;
   /** The tenant's activated basis, else the service default; null = none. */
   basisId: string | null;
-  /** The tenant's own upstream chat settings (each null = the Worker's default). */
-  upstream: TenantUpstream;
+  /** The tenant's own upstream chat settings (each null = the Worker's default); null unless asked for. */
+  upstream: TenantUpstream | null;
 }
 
 export interface TenantUpstream {
@@ -52,12 +52,15 @@ export interface SessionOptions {
   userId: string;
   observations?: boolean;
   idempotencyKey?: string;
+  /** Also load the tenant's upstream chat settings (only chat needs them). */
+  upstream?: boolean;
 }
 
 const effectiveBasis = sql<string | null>`coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1))`;
 
 /** The session query for one variant, with placeholders (keyHash, userId, idempotencyKey). */
-function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolean) {
+function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolean, withUpstream: boolean) {
+  const upstream = <T>(column: T) => (withUpstream ? column : sql<null>`null`);
   return db
     .select({
       tenantId: tenants.id,
@@ -65,12 +68,12 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       embedderId: tenants.embedderId,
       embedderModel: tenants.embedderModel,
       basisId: effectiveBasis,
-      upstreamUrl: tenants.upstreamUrl,
-      upstreamModel: tenants.upstreamModel,
-      upstreamN: tenants.upstreamN,
-      upstreamUseN: tenants.upstreamUseN,
-      upstreamKeySecret: tenants.upstreamKeySecret,
-      upstreamModelPassthrough: tenants.upstreamModelPassthrough,
+      upstreamUrl: upstream(tenants.upstreamUrl),
+      upstreamModel: upstream(tenants.upstreamModel),
+      upstreamN: upstream(tenants.upstreamN),
+      upstreamUseN: upstream(tenants.upstreamUseN),
+      upstreamKeySecret: upstream(tenants.upstreamKeySecret),
+      upstreamModelPassthrough: upstream(tenants.upstreamModelPassthrough),
       userBasisId: users.basisId,
       J: users.J,
       mean: users.mean,
@@ -95,12 +98,14 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
 type Prepared = ReturnType<ReturnType<typeof buildSessionQuery>["prepare"]>;
 
 /** Prepared once per isolate and variant: the hot path does not rebuild SQL. */
-export const sessionQuery = (db: Db, withObservations: boolean, withReplay: boolean): Prepared =>
-  preparedOnce(db, `session:${withObservations}:${withReplay}`, () => buildSessionQuery(db, withObservations, withReplay).prepare());
+export const sessionQuery = (db: Db, withObservations: boolean, withReplay: boolean, withUpstream: boolean): Prepared =>
+  preparedOnce(db, `session:${withObservations}:${withReplay}:${withUpstream}`, () =>
+    buildSessionQuery(db, withObservations, withReplay, withUpstream).prepare(),
+  );
 
 type SessionRow = Awaited<ReturnType<Prepared["all"]>>[number];
 
-export function toSession(row: SessionRow | undefined, userId: string): Session {
+export function toSession(row: SessionRow | undefined, userId: string, withUpstream: boolean): Session {
   if (!row) throw ApiError.unauthorized();
   const user: StoredUser | null =
     row.userBasisId === null || row.mean === null || row.precisionChol === null
@@ -124,14 +129,16 @@ export function toSession(row: SessionRow | undefined, userId: string): Session 
       embedderId: row.embedderId,
       embedderModel: row.embedderModel,
       basisId: row.basisId,
-      upstream: {
-        url: row.upstreamUrl,
-        model: row.upstreamModel,
-        n: row.upstreamN,
-        useN: row.upstreamUseN,
-        keySecret: row.upstreamKeySecret,
-        modelPassthrough: row.upstreamModelPassthrough,
-      },
+      upstream: withUpstream
+        ? {
+            url: row.upstreamUrl,
+            model: row.upstreamModel,
+            n: row.upstreamN,
+            useN: row.upstreamUseN,
+            keySecret: row.upstreamKeySecret,
+            modelPassthrough: row.upstreamModelPassthrough,
+          }
+        : null,
     },
     user,
     replay: row.replay ? parseReplay(row.replay) : null,
@@ -145,10 +152,11 @@ function parseReplay(json: string): Session["replay"] {
 
 export async function loadSession(db: Db, o: SessionOptions): Promise<Session> {
   const withReplay = o.idempotencyKey !== undefined;
-  const rows = await sessionQuery(db, !!o.observations, withReplay).all({
+  const withUpstream = !!o.upstream;
+  const rows = await sessionQuery(db, !!o.observations, withReplay, withUpstream).all({
     keyHash: o.keyHash,
     userId: o.userId,
     ...(withReplay ? { idempotencyKey: o.idempotencyKey } : {}),
   });
-  return toSession(rows[0], o.userId);
+  return toSession(rows[0], o.userId, withUpstream);
 }
