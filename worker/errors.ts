@@ -59,6 +59,7 @@ export class ApiError extends HTTPException {
 
   static badRequest = (message: string, field?: string) => new ApiError(400, "invalid_request", message, field);
   static unauthorized = (message = "missing or invalid API key") => new ApiError(401, "unauthorized", message);
+  static malformedJson = () => new ApiError(400, "malformed_json", "request body is not valid JSON", "body");
   static notFound = (message: string, field?: string) => new ApiError(404, "not_found", message, field);
   static conflict = (code: ErrorCode, message: string, field?: string) => new ApiError(409, code, message, field);
   static unprocessable = (code: ErrorCode, message: string, field?: string) => new ApiError(422, code, message, field);
@@ -114,7 +115,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof CoreError) return fromCoreError(err);
   if (err instanceof HTTPException) {
-    if (err.status === 400 && /malformed json/i.test(err.message)) return new ApiError(400, "malformed_json", "request body is not valid JSON", "body");
+    if (err.status === 400 && /malformed json/i.test(err.message)) return ApiError.malformedJson();
     return new ApiError(err.status as ContentfulStatusCode, codeForStatus(err.status), err.message || "error");
   }
   return new ApiError(500, "internal", "internal error");

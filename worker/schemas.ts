@@ -43,11 +43,9 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { "application/json": { schema } },
 });
 
-const MAX_DIMS = 4096;
-export const EMBEDDING_MAX_DIMS = MAX_DIMS;
+export const EMBEDDING_MAX_DIMS = 4096;
 /** Embedding entries are O(1) in practice; the bound keeps W e far from overflow. */
-const MAX_ABS = 1e9;
-export const EMBEDDING_MAX_ABS = MAX_ABS;
+export const EMBEDDING_MAX_ABS = 1e9;
 
 /** Base64 of little-endian float32s -> Float64Array (a zod transform: reports malformed or non-finite input). */
 function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
@@ -60,8 +58,8 @@ function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
   new Uint8Array(f32.buffer).set(bytes);
   const out = Float64Array.from(f32);
   for (let i = 0; i < out.length; i++)
-    if (!(Math.abs(out[i]) <= MAX_ABS)) {
-      ctx.addIssue({ code: "custom", message: `value ${i} is not a finite number within +-${MAX_ABS}` });
+    if (!(Math.abs(out[i]) <= EMBEDDING_MAX_ABS)) {
+      ctx.addIssue({ code: "custom", message: `value ${i} is not a finite number within +-${EMBEDDING_MAX_ABS}` });
       return z.NEVER;
     }
   return out;
@@ -77,15 +75,15 @@ const finiteNumbers = (z.any() as z.ZodType<ArrayLike<number>>)
   .superRefine((value, ctx) => {
     if (value instanceof DecodedVector) return; // checked by the core as it decoded them
     if (!Array.isArray(value) && !(value instanceof Float64Array)) return void ctx.addIssue({ code: "custom", message: `expected an array of numbers` });
-    if (value.length < 1 || value.length > MAX_DIMS)
-      return void ctx.addIssue({ code: "custom", message: `expected 1-${MAX_DIMS} numbers, got ${value.length}` });
+    if (value.length < 1 || value.length > EMBEDDING_MAX_DIMS)
+      return void ctx.addIssue({ code: "custom", message: `expected 1-${EMBEDDING_MAX_DIMS} numbers, got ${value.length}` });
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (typeof v !== "number" || !(Math.abs(v) <= MAX_ABS))
-        return void ctx.addIssue({ code: "custom", path: [i], message: `expected a finite number within +-${MAX_ABS}` });
+      if (typeof v !== "number" || !(Math.abs(v) <= EMBEDDING_MAX_ABS))
+        return void ctx.addIssue({ code: "custom", path: [i], message: `expected a finite number within +-${EMBEDDING_MAX_ABS}` });
     }
   })
-  .openapi({ type: "array", items: { type: "number" }, minItems: 1, maxItems: MAX_DIMS });
+  .openapi({ type: "array", items: { type: "number" }, minItems: 1, maxItems: EMBEDDING_MAX_DIMS });
 
 // Identifiers: printable, no control characters.
 const printable = /^[^\u0000-\u001f\u007f]+$/;
@@ -110,7 +108,7 @@ export function schemas(cfg: Config) {
       z
         .string()
         .min(1)
-        .max(Math.ceil((4 * MAX_DIMS) / 3) + 4)
+        .max(Math.ceil((4 * EMBEDDING_MAX_DIMS) / 3) + 4)
         .transform(decodeFloat32Base64)
         .openapi({ description: "Base64 of little-endian float32 values (as OpenAI's encoding_format=base64 returns)" }),
     ])
