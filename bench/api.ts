@@ -8,8 +8,9 @@
 //   rank_base64                  the same 16 vectors as base64 float32 (OpenAI's encoding_format=base64), 44% smaller
 // The routes are measured in interleaved rounds, each starting one route later than the last, so that load from
 // elsewhere on the machine and each route's after-effects hit them alike. Prints a table and, as the last line,
-// {"floor":{rps,p50_ms,p99_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
-// with ratio = rps / floor rps from the same run. BENCH_DIAG=1 adds a diagnostic route: rank_one, POST /v1/rank with
+// {"floor":{rps,p50_ms,p99_ms,server_cpu_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
+// with ratio = rps / floor rps from the same run, and server_cpu_ms the CPU the server's whole process tree
+// (wrangler's Node process, its proxy workerd, the Worker's workerd) spent per request (bench/proc-cpu.ts). BENCH_DIAG=1 adds a diagnostic route: rank_one, POST /v1/rank with
 // one candidate (a 5 KB body), i.e. the route's cost (key check, session read, core call) without the big body.
 // The load generator runs in this process, on the same 2 cores as the server: rank bodies are prebuilt requests
 // (see `fixed` below) so that it adds as little as it can. BENCH_SECONDS (default 16) is each route's total time,
@@ -19,6 +20,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Mulberry32 } from "../core/prng.ts";
+import { treeCpuMs } from "./proc-cpu.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "../scripts/processes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
@@ -105,10 +107,17 @@ interface Phase {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU ms the server's process tree used during the phase (null without /proc). */
+  server_cpu_ms: number | null;
 }
 
+/** The process whose tree is the server (wrangler and the workerd processes it runs), once started. */
+let serverPid: number | undefined;
+
 async function load(name: string, opts: autocannon.Options, seconds: number): Promise<Phase> {
+  const cpuBefore = serverPid === undefined ? null : treeCpuMs(serverPid);
   const result = await autocannon({ connections: CONNECTIONS, duration: seconds, timeout: 30, ...opts, title: name });
+  const cpuAfter = serverPid === undefined ? null : treeCpuMs(serverPid);
   const phase = {
     rps: result.requests.total / seconds,
     p50_ms: result.latency.p50,
@@ -116,6 +125,7 @@ async function load(name: string, opts: autocannon.Options, seconds: number): Pr
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    server_cpu_ms: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };
   if (phase.non2xx > 0 || phase.errors > 0) throw new Error(`${name}: ${phase.non2xx} non-2xx answers and ${phase.errors} errors`);
   return phase;
@@ -125,8 +135,12 @@ async function load(name: string, opts: autocannon.Options, seconds: number): Pr
 function combine(rounds: Phase[], seconds: number): Phase {
   const requests = rounds.reduce((s, r) => s + r.requests, 0);
   const weighted = (k: "p50_ms" | "p99_ms") => Math.round(rounds.reduce((s, r) => s + r[k] * r.requests, 0) / Math.max(requests, 1));
-  return { rps: Math.round((requests / seconds) * 10) / 10, p50_ms: weighted("p50_ms"), p99_ms: weighted("p99_ms"), requests, non2xx: 0, errors: 0 };
+  const cpu = rounds.some((r) => r.server_cpu_ms === null) ? null : rounds.reduce((s, r) => s + r.server_cpu_ms!, 0);
+  return { rps: Math.round((requests / seconds) * 10) / 10, p50_ms: weighted("p50_ms"), p99_ms: weighted("p99_ms"), requests, non2xx: 0, errors: 0, server_cpu_ms: cpu };
 }
+
+/** Server CPU ms per request, 2 decimals; null without /proc. */
+const cpuPerRequest = (r: Phase): number | null => (r.server_cpu_ms === null ? null : Math.round((r.server_cpu_ms / Math.max(r.requests, 1)) * 100) / 100);
 
 async function main(): Promise<void> {
   await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet: true });
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
       { quiet: true, env },
     );
     await waitForHttp(`${base}/health`, 60_000, server);
+    serverPid = server.child.pid;
     const { key } = await seed(base);
     const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
 
@@ -225,21 +240,31 @@ async function main(): Promise<void> {
     const results = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, combine(v, SECONDS)])) as Record<string, Phase>;
 
     if (only) {
-      console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, ratio: Math.round((r.rps / results.floor.rps) * 100) / 100 }]))));
+      console.log(
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(results).map(([k, r]) => [
+              k,
+              { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, server_cpu_ms: cpuPerRequest(r), ratio: Math.round((r.rps / results.floor.rps) * 100) / 100 },
+            ]),
+          ),
+        ),
+      );
       return;
     }
     const floor = results.floor.rps;
     const ratio = (rps: number) => Math.round((rps / floor) * 100) / 100;
     console.log(`\nPReF Edge API, wrangler dev on 127.0.0.1, ${CONNECTIONS} connections, ${SECONDS} s per route in ${ROUNDS} rounds (d = ${D}, J = ${J})`);
-    console.log("| route | req/s | p50 ms | p99 ms | requests | ratio to floor |");
-    console.log("|---|---:|---:|---:|---:|---:|");
-    const row = (label: string, r: Phase, x: string) => console.log(`| ${label} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${x} |`);
+    console.log("| route | req/s | p50 ms | p99 ms | requests | server CPU ms/request | ratio to floor |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|");
+    const row = (label: string, r: Phase, x: string) =>
+      console.log(`| ${label} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${cpuPerRequest(r)?.toFixed(2) ?? "n/a"} | ${x} |`);
     row("GET /health (floor)", results.floor, "1.00");
     row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, JSON numbers)`, results.rank, ratio(results.rank.rps).toFixed(2));
     row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, base64 float32)`, results.rank_base64, ratio(results.rank_base64.rps).toFixed(2));
     row("POST /v1/feedback", results.feedback, ratio(results.feedback.rps).toFixed(2));
     if (results.rank_one) row(`diagnostic: POST /v1/rank with 1 x ${D}-d vector`, results.rank_one, ratio(results.rank_one.rps).toFixed(2));
-    const pick = (r: Phase) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms });
+    const pick = (r: Phase) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, server_cpu_ms: cpuPerRequest(r) });
     console.log(
       JSON.stringify({
         floor: pick(results.floor),

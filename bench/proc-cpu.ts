@@ -1,0 +1,54 @@
+// CPU time of a process tree, from /proc (Linux): what the server side (wrangler's Node process, its proxy workerd
+// and the Worker's workerd) spends per request, next to req/s. Throughput on a shared 2-core machine drifts from run
+// to run; CPU per request drifts much less, and it shows where the time goes.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** [parent pid, user + system clock ticks so far] of a process, or null if it is gone. */
+function stat(pid: number): [number, number] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after "(comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return [Number(fields[1]), Number(fields[11]) + Number(fields[12])];
+  } catch {
+    return null;
+  }
+}
+
+/** Milliseconds of CPU used so far by `root` and all its descendants; null where /proc is not available. */
+export function treeCpuMs(root: number): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return null;
+  }
+  const ticks = new Map<number, number>();
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    const pid = Number(entry);
+    const s = stat(pid);
+    if (!s) continue;
+    ticks.set(pid, s[1]);
+    const siblings = children.get(s[0]);
+    if (siblings) siblings.push(pid);
+    else children.set(s[0], [pid]);
+  }
+  if (!ticks.has(root)) return null;
+  let total = 0;
+  for (const stack = [root]; stack.length > 0; ) {
+    const pid = stack.pop()!;
+    total += ticks.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return (total * 1000) / TICKS_PER_SECOND;
+}
