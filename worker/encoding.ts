@@ -13,8 +13,8 @@ export function float64ToBase64(v: Float64Array): string {
 // Uint8Array.fromBase64 (TC39, native in workerd's V8) decodes several times faster than nodejs_compat's Buffer.
 const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
 
-/** Base64 -> bytes (natively when the runtime can). Does not validate: check the alphabet first if it matters. */
-export function base64Bytes(text: string): Uint8Array {
+/** Base64 -> bytes (natively when the runtime can), for text we wrote ourselves; requests use strictBase64Bytes. */
+function base64Bytes(text: string): Uint8Array {
   if (fromBase64) return fromBase64(text);
   if (NodeBuffer) return NodeBuffer.from(text, "base64");
   const s = atob(text);

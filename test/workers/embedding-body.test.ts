@@ -107,6 +107,10 @@ describe("large bodies with embeddings", () => {
     huge[2][7] = 1e10;
     expect(await rank(spell(huge, JSON.stringify))).toMatchObject({ status: 400, body: { error: { field: "candidates.2.embedding.7" } } });
 
+    // 1e999 is JSON for Infinity: outside the fast path, so JSON.parse reads it and the schema names it.
+    const infinite = cands.map((v, i) => `{"embedding":[${v.map((x, k) => (i === 0 && k === 4 ? "1e999" : JSON.stringify(x))).join(",")}]}`).join(",");
+    expect(await rank(infinite)).toMatchObject({ status: 400, body: { error: { field: "candidates.0.embedding.4" } } });
+
     const short = [cands[0], cands[1].slice(1)];
     expect(await rank(spell(short, JSON.stringify))).toMatchObject({ status: 422, body: { error: { code: "dimension_mismatch", field: "candidates.1.embedding" } } });
 

@@ -29,16 +29,15 @@ export function embedderFor(tenant: TenantInfo, env: Bindings, cfg: Config): Emb
  * buffer in input order (a rank body decoded by the core: the common case); else null.
  */
 function contiguousDecoded(inputs: CandidateInput[], d: number): Float64Array | null {
-  const first = inputs[0];
-  if (!(typeof first === "object" && "embedding" in first && first.embedding instanceof DecodedVector)) return null;
-  const { buffer, byteOffset } = first.embedding;
+  let first: DecodedVector | undefined;
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i];
-    if (!(typeof input === "object" && "embedding" in input)) return null;
-    const e = input.embedding;
-    if (!(e instanceof DecodedVector) || e.buffer !== buffer || e.length !== d || e.byteOffset !== byteOffset + i * d * 8) return null;
+    const e = typeof input === "object" && "embedding" in input ? input.embedding : null;
+    if (!(e instanceof DecodedVector) || e.length !== d) return null;
+    first ??= e;
+    if (e.buffer !== first.buffer || e.byteOffset !== first.byteOffset + i * d * 8) return null;
   }
-  return new Float64Array(buffer, byteOffset, inputs.length * d);
+  return first ? new Float64Array(first.buffer, first.byteOffset, inputs.length * d) : null;
 }
 
 /** `fields[i]` names input i in errors (e.g. "candidates.3", "chosen"). */
