@@ -284,8 +284,8 @@ export class WasmCore implements PrefCore {
     checkDecodeInput(body, limits);
     const room = decodeCapacity(body.length);
     this.begin();
-    // The body, its 0 sentinel and 8 bytes of slack (the scanner reads digits 8 bytes at a time).
-    const src = this.alloc(body.length + 9, "body");
+    // The body, its 0 sentinel and 16 bytes of slack (the scanner reads up to 16 bytes from where a number starts).
+    const src = this.alloc(body.length + 17, "body");
     const out = this.alloc(room.values * F64, "body");
     const spans = this.alloc(room.spans * SPAN_INTS * 4, "body");
     this.view();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createReferenceCore, gaussianFromCovariance } from "../../core/index.ts";
 import type { BasisArtifact } from "../../core/artifact.ts";
-import { call, makeBasis, phiOf, setupTenant, storedCounts, unique, vectors } from "./helpers.ts";
+import { call, env, makeBasis, phiOf, setupTenant, storedCounts, unique, vectors } from "./helpers.ts";
 
 const d = 8;
 
@@ -83,5 +83,49 @@ describe("concurrency", () => {
     });
     exported.state.mean.forEach((m: number, j: number) => expect(m).toBeCloseTo(fit.posterior.mean[j], 8));
     exported.state.precision_chol.flat().forEach((v: number, k: number) => expect(v).toBeCloseTo(fit.posterior.precisionChol[k], 8));
+  });
+});
+
+describe("stored posterior", () => {
+  const storedFactor = async (tenant: string, user: string) =>
+    (await env.DB.prepare("select j, precision_chol from users where tenant_id = ? and user_id = ?").bind(tenant, user).first<{ j: number; precision_chol: string }>())!;
+  const base64Length = (text: string) => atob(text).length;
+
+  it("keeps the Cholesky factor as its packed lower triangle, and still reads rows written in the dense form", async () => {
+    const basis = makeBasis({ d, J: 5, seed: 12 });
+    const t = await setupTenant({ basis });
+    const user = unique("packed");
+    const pool = vectors(8, d, 41).map((embedding) => ({ embedding }));
+    for (let i = 0; i < 4; i++)
+      expect((await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "p", chosen: pool[i], rejected: pool[i + 4] } })).status).toBe(200);
+
+    const packed = await storedFactor(t.tenant, user);
+    expect(packed.j).toBe(5);
+    expect(packed.precision_chol.startsWith("L")).toBe(true);
+    expect(base64Length(packed.precision_chol.slice(1))).toBe(((5 * 6) / 2) * 8); // 15 entries, not 25
+
+    const candidates = pool.map((c) => ({ embedding: c.embedding }));
+    const rank = async () => (await call("POST", "/v1/rank", { key: t.key, body: { user, prompt: "p", candidates } })).body.ranking;
+    const profile = async () => (await call("GET", `/v1/users/${user}`, { key: t.key })).body.weights;
+    const before = { ranking: await rank(), weights: await profile() };
+    const exported = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;
+
+    // Rewrite the row the way earlier versions stored it: base64 of all J x J entries, no prefix.
+    const dense = Float64Array.from(exported.state.precision_chol.flat() as number[]);
+    expect(dense).toHaveLength(25);
+    const legacy = btoa(String.fromCharCode(...new Uint8Array(dense.buffer)));
+    await env.DB.prepare("update users set precision_chol = ? where tenant_id = ? and user_id = ?").bind(legacy, t.tenant, user).run();
+    expect((await storedFactor(t.tenant, user)).precision_chol).toBe(legacy);
+
+    expect(await rank()).toEqual(before.ranking);
+    expect(await profile()).toEqual(before.weights);
+    // The next write stores the packed form again, and the posterior carries on from the legacy row.
+    const next = await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "p", chosen: pool[5], rejected: pool[1] } });
+    expect(next.status).toBe(200);
+    expect(next.body.user).toMatchObject({ feedback_count: 5, version: 5 });
+    expect((await storedFactor(t.tenant, user)).precision_chol.startsWith("L")).toBe(true);
+    const after = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;
+    const { fit } = refitFromExport(basis, after);
+    after.state.precision_chol.flat().forEach((v: number, k: number) => expect(v).toBeCloseTo(fit.posterior.precisionChol[k], 8));
   });
 });

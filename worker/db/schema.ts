@@ -4,7 +4,7 @@
 // Times are epoch milliseconds. Float vectors are base64 text of little-endian float64 bytes (see columns.ts).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { f64 } from "./columns.ts";
+import { f64, lowerTriangular } from "./columns.ts";
 
 export const EMBEDDER_KINDS = ["vectors", "openai", "workers-ai"] as const;
 export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
@@ -90,8 +90,8 @@ export const users = sqliteTable(
       .references(() => bases.id),
     J: integer("j").notNull(),
     mean: f64("mean").notNull(),
-    /** Lower Cholesky factor of the posterior precision, J x J row-major. */
-    precisionChol: f64("precision_chol").notNull(),
+    /** Lower Cholesky factor of the posterior precision, J x J row-major (stored packed: columns.ts). */
+    precisionChol: lowerTriangular("precision_chol").notNull(),
     observations: f64("observations").notNull(),
     feedbackCount: integer("feedback_count").notNull(),
     /** Optimistic-concurrency version: every write is `... WHERE version = <read version>`. */
