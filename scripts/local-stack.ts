@@ -1,7 +1,7 @@
 // The product on this machine, offline: the local embeddings server (USE-lite, OpenAI-compatible), the Worker under
 // `wrangler dev` with a migrated local D1, and a seeded `dev` tenant using the shipped default basis.
 // Used by `npm start`, `npm run bench:api`, the chat and playground end-to-end tests.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "./processes.ts";
@@ -17,7 +17,7 @@ export interface LocalStackOptions {
   port?: number;
   /** Embeddings server port; default a free one. */
   embeddingsPort?: number;
-  /** Local D1 state; default a fresh temporary folder (npm start passes .wrangler/state to keep data). */
+  /** Local D1 state; default a fresh temporary folder, removed by stop() (npm start passes .wrangler/state to keep data). */
   persistDir?: string;
   adminToken?: string;
   devKey?: string;
@@ -52,6 +52,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const services: Service[] = [];
   const stop = async () => {
     await Promise.all(services.map((s) => s.stop()));
+    if (!options.persistDir) rmSync(persistDir, { recursive: true, force: true });
   };
 
   try {

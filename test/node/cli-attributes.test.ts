@@ -63,6 +63,7 @@ describe("make-attributes generator", () => {
     expect(file.endsWith("attrs.judge.json.gz")).toBe(true);
     writeSidecar(file, a.sidecar);
     const judge = loadJudge(file);
+    fs.rmSync(dir, { recursive: true, force: true });
     for (const c of a.comparisons) {
       const diff = judge.utility(c.user, c.prompt, c.a)! - judge.utility(c.user, c.prompt, c.b)!;
       expect(c.label).toBe(diff === 0 ? 0.5 : diff > 0 ? 1 : 0);

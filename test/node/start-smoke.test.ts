@@ -1,7 +1,7 @@
 // `npm start` as a newcomer runs it: one command, then health, rank with plain text and feedback work; Ctrl-C
 // (SIGINT to the process group, as a terminal sends it) stops everything it started.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,16 +10,19 @@ import { freePort, projectRoot, waitForHttp } from "../../scripts/processes.ts";
 const key = "pk_smoke_test_key_000000000000000";
 let group: number | undefined;
 let exited: Promise<number | string | null> | undefined;
+let home: string | undefined;
 
 // On a failed assertion, still stop what npm start started: SIGINT lets it stop its own services.
 afterAll(async () => {
-  if (!group) return;
-  try {
-    process.kill(-group, "SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  } catch {
-    // already stopped
+  if (group) {
+    try {
+      process.kill(-group, "SIGINT");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    } catch {
+      // already stopped
+    }
   }
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 const processesOnPort = (port: number) =>
@@ -30,7 +33,7 @@ const processesOnPort = (port: number) =>
 describe("npm start", () => {
   it("serves rank and feedback on text out of the box, and Ctrl-C stops everything", async () => {
     const port = await freePort();
-    const home = mkdtempSync(path.join(tmpdir(), "pref-start-"));
+    home = mkdtempSync(path.join(tmpdir(), "pref-start-"));
     const child = spawn("npm", ["start"], {
       cwd: projectRoot,
       env: { ...process.env, PREF_PORT: String(port), PREF_DEV_KEY: key, PREF_ADMIN_TOKEN: "smoke-admin-token", PREF_STATE_DIR: path.join(home, "d1"), XDG_CONFIG_HOME: home },
