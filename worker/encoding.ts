@@ -1,9 +1,14 @@
-// Base64 <-> bytes / float64 vectors (Uint8Array.fromBase64 or Buffer under nodejs_compat, atob/btoa otherwise).
+// Base64 <-> bytes / float64 vectors (Uint8Array.fromBase64 / toBase64 where native, Buffer under nodejs_compat,
+// atob/btoa otherwise).
 type BufferLike = { from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string } };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer; // present with nodejs_compat
 
+// Uint8Array.prototype.toBase64 (TC39, native in workerd's V8) encodes in place; Buffer.from copies the bytes first.
+const toBase64 = (Uint8Array.prototype as { toBase64?: (this: Uint8Array) => string }).toBase64;
+
 export function float64ToBase64(v: Float64Array): string {
   const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (toBase64) return toBase64.call(bytes);
   if (NodeBuffer) return NodeBuffer.from(bytes).toString("base64");
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
