@@ -20,7 +20,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Mulberry32 } from "../core/prng.ts";
-import { treeCpuMs } from "./proc-cpu.ts";
+import { strayServers, treeCpuMs } from "./proc-cpu.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "../scripts/processes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
@@ -143,6 +143,12 @@ function combine(rounds: Phase[], seconds: number): Phase {
 const cpuPerRequest = (r: Phase): number | null => (r.server_cpu_ms === null ? null : Math.round((r.server_cpu_ms / Math.max(r.requests, 1)) * 100) / 100);
 
 async function main(): Promise<void> {
+  const strays = strayServers();
+  if (strays.length > 0)
+    console.error(
+      `warning: ${strays.length} wrangler/workerd process(es) already running will share the CPU and skew the ratios:\n` +
+        strays.map((p) => `  ${p.pid} ${p.command.slice(0, 120)}`).join("\n"),
+    );
   await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet: true });
   rmSync(stateDir, { recursive: true, force: true });
   const env = offlineEnv({ XDG_CONFIG_HOME: path.join(stateDir, "config") });

@@ -52,3 +52,26 @@ export function treeCpuMs(root: number): number | null {
   }
   return (total * 1000) / TICKS_PER_SECOND;
 }
+
+/**
+ * Other wrangler / workerd processes already running (pid and command), e.g. a dev server left idling: they share
+ * these 2 cores with the benchmark, unevenly, and skew its ratios. Empty where /proc is not available.
+ */
+export function strayServers(): { pid: number; command: string }[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of entries) {
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (/\bworkerd\b.*\bserve\b|wrangler-dist\/cli\.js/.test(command)) found.push({ pid: Number(entry), command });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
