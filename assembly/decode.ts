@@ -91,8 +91,8 @@ function readDigits(p: usize): i32 {
 /**
  * Parses the numbers of an array whose '[' is just before p, up to its ']', into out (at most cap values).
  * Returns the count, INEXACT at a well-formed number outside the fast path, or -1 if the array is not accepted for
- * another reason (grammar, limits). Relies on a 0 byte after the body (the sentinel) and 16 readable bytes after it: every
- * loop stops at a byte that is not a digit, space, ',' or ']' without separate bounds checks.
+ * another reason (grammar, limits). Relies on a 0 byte after the body (the sentinel) and 16 readable bytes after
+ * it: every loop stops at a byte that is not a digit, space, ',' or ']' without separate bounds checks.
  */
 function parseArray(p: usize, out: usize, cap: i32, maxAbs: f64): i32 {
   let n = 0;

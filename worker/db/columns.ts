@@ -23,7 +23,8 @@ export function packLowerTriangle(m: Float64Array): Float64Array {
   let k = 0;
   for (let i = 0; i < J; i++) {
     for (let j = 0; j <= i; j++) packed[k++] = m[i * J + j];
-    for (let j = i + 1; j < J; j++) if (m[i * J + j] !== 0) throw new RangeError(`entry (${i}, ${j}) above the diagonal is ${m[i * J + j]}, not 0`);
+    for (let j = i + 1; j < J; j++)
+      if (m[i * J + j] !== 0) throw new RangeError(`entry (${i}, ${j}) above the diagonal is ${m[i * J + j]}, not 0`);
   }
   return packed;
 }
@@ -49,6 +50,7 @@ export const lowerTriangular = customType<{ data: Float64Array; driverData: stri
   toDriver: (m) => PACKED + float64ToBase64(packLowerTriangle(m)),
   fromDriver: (value) => {
     const text = String(value);
-    return text.startsWith(PACKED) ? unpackLowerTriangle(base64ToFloat64(text.slice(PACKED.length))) : base64ToFloat64(text);
+    if (!text.startsWith(PACKED)) return base64ToFloat64(text);
+    return unpackLowerTriangle(base64ToFloat64(text.slice(PACKED.length)));
   },
 });
