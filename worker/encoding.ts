@@ -6,7 +6,8 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer; // present wi
 // Uint8Array.prototype.toBase64 (TC39, native in workerd's V8) encodes in place; Buffer.from copies the bytes first.
 const toBase64 = (Uint8Array.prototype as { toBase64?: (this: Uint8Array) => string }).toBase64;
 
-export function float64ToBase64(v: Float64Array): string {
+/** Base64 of a typed array's little-endian bytes (a Float64Array's or a Float32Array's). */
+export function floatsToBase64(v: Float64Array | Float32Array): string {
   const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (toBase64) return toBase64.call(bytes);
   if (NodeBuffer) return NodeBuffer.from(bytes).toString("base64");
@@ -53,5 +54,14 @@ export function base64ToFloat64(text: string): Float64Array {
   const out = new Float64Array(bytes.byteLength / 8);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/** Base64 of little-endian float32s -> their (exact) float64 values. */
+export function base64Float32ToFloat64(text: string): Float64Array {
+  const bytes = base64Bytes(text);
+  if (bytes.byteLength % 4 !== 0) throw new TypeError(`float32 column of ${bytes.byteLength} bytes`);
+  const f32 = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(f32.buffer).set(bytes);
+  return Float64Array.from(f32);
 }
 

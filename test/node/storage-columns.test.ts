@@ -1,6 +1,8 @@
-// The packed storage of lower-triangular matrices (users.precision_chol): exact round trips, and refusals.
+// Compact stored forms: lower-triangular matrices packed (users.precision_chol), embeddings as float32 when that is
+// exact (the feedback log). Exact round trips, the older forms still read, and refusals.
 import { describe, expect, it } from "vitest";
-import { packLowerTriangle, unpackLowerTriangle } from "../../worker/db/columns.ts";
+import { decodeEmbedding, encodeEmbedding, packLowerTriangle, unpackLowerTriangle } from "../../worker/db/columns.ts";
+import { floatsToBase64 } from "../../worker/encoding.ts";
 import { Mulberry32 } from "../../core/prng.ts";
 
 function randomLower(J: number, rng: Mulberry32): Float64Array {
@@ -35,5 +37,37 @@ describe("packLowerTriangle / unpackLowerTriangle", () => {
     expect(() => packLowerTriangle(new Float64Array(8))).toThrow(/square number/);
     expect(() => unpackLowerTriangle(new Float64Array(4))).toThrow(/not a packed lower triangle/);
     expect(unpackLowerTriangle(new Float64Array(0))).toHaveLength(0);
+  });
+});
+
+describe("encodeEmbedding / decodeEmbedding", () => {
+  const bytesOf = (text: string) => Buffer.from(text, "base64").length;
+  const bits = (v: Float64Array) => Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+
+  it("stores float32-exact vectors in 4 bytes a value and reads back the same doubles", () => {
+    const rng = new Mulberry32(8);
+    const f32 = Float32Array.from({ length: 512 }, () => (rng.nextU32() / 4294967296 - 0.5) * 2);
+    f32[0] = -0;
+    f32[1] = 1.401298464324817e-45; // the smallest float32 subnormal
+    f32[2] = 3.4028234663852886e38; // the largest float32
+    const v = Float64Array.from(f32);
+    const text = encodeEmbedding(v);
+    expect(text.startsWith("F")).toBe(true);
+    expect(bytesOf(text.slice(1))).toBe(512 * 4);
+    expect(bits(decodeEmbedding(text))).toEqual(bits(v));
+  });
+
+  it("keeps float64 for any vector with a value float32 cannot hold exactly", () => {
+    const v = Float64Array.from(Float32Array.from({ length: 64 }, (_, i) => i / 64));
+    v[63] = 0.1; // not a float32
+    const text = encodeEmbedding(v);
+    expect(text.startsWith("F")).toBe(false);
+    expect(bytesOf(text)).toBe(64 * 8);
+    expect(bits(decodeEmbedding(text))).toEqual(bits(v));
+  });
+
+  it("reads the float64 form earlier versions wrote for every vector", () => {
+    const v = Float64Array.from(Float32Array.of(0.5, -0.25, 1e-3));
+    expect(bits(decodeEmbedding(floatsToBase64(v)))).toEqual(bits(v));
   });
 });

@@ -86,7 +86,7 @@ describe("concurrency", () => {
   });
 });
 
-describe("stored posterior", () => {
+describe("storage", () => {
   const storedFactor = async (tenant: string, user: string) =>
     (await env.DB.prepare("select j, precision_chol from users where tenant_id = ? and user_id = ?").bind(tenant, user).first<{ j: number; precision_chol: string }>())!;
   const base64Length = (text: string) => atob(text).length;
@@ -127,5 +127,36 @@ describe("stored posterior", () => {
     const after = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;
     const { fit } = refitFromExport(basis, after);
     after.state.precision_chol.flat().forEach((v: number, k: number) => expect(v).toBeCloseTo(fit.posterior.precisionChol[k], 8));
+  });
+
+  it("logs float32-exact embeddings as float32, others as float64, and reads both back exactly", async () => {
+    const basis = makeBasis({ d, J: 3, seed: 13 });
+    const t = await setupTenant({ basis });
+    const user = unique("f32");
+    const [a, b] = vectors(2, d, 51).map((v) => Float32Array.from(v));
+    const base64 = (v: Float32Array) => btoa(String.fromCharCode(...new Uint8Array(v.buffer)));
+    const [c, e] = vectors(2, d, 52); // decimal doubles: not float32
+    for (const body of [
+      { chosen: { embedding: base64(a) }, rejected: { embedding: base64(b) } },
+      { chosen: { embedding: c }, rejected: { embedding: e } },
+    ])
+      expect((await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "p", ...body } })).status).toBe(200);
+
+    const rows = await env.DB.prepare("select chosen_embedding as c, rejected_embedding as r from feedback where tenant_id = ? and user_id = ? order by seq")
+      .bind(t.tenant, user)
+      .all<{ c: string; r: string }>();
+    const [f32Row, f64Row] = rows.results;
+    expect(f32Row.c.startsWith("F") && f32Row.r.startsWith("F")).toBe(true);
+    expect(base64Length(f32Row.c.slice(1))).toBe(d * 4);
+    expect(f64Row.c.startsWith("F") || f64Row.r.startsWith("F")).toBe(false);
+    expect(base64Length(f64Row.c)).toBe(d * 8);
+
+    const exported = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;
+    expect(exported.feedback.map((f: any) => [f.chosen.embedding, f.rejected.embedding])).toEqual([
+      [Array.from(a), Array.from(b)],
+      [c, e],
+    ]);
+    const { fit } = refitFromExport(basis, exported);
+    exported.state.mean.forEach((m: number, j: number) => expect(m).toBeCloseTo(fit.posterior.mean[j], 8));
   });
 });

@@ -3,12 +3,12 @@
 // carries parameters and results as JSON (a BLOB travels as an array of byte numbers, ~3.6 characters a byte and
 // validated element by element locally; base64 text is 1.33 characters a byte in one JSON string).
 import { customType } from "drizzle-orm/sqlite-core";
-import { base64ToFloat64, float64ToBase64 } from "../encoding.ts";
+import { base64Float32ToFloat64, base64ToFloat64, floatsToBase64 } from "../encoding.ts";
 
 /** A Float64Array stored as base64 text of its little-endian bytes. */
 export const f64 = customType<{ data: Float64Array; driverData: string }>({
   dataType: () => "text",
-  toDriver: float64ToBase64,
+  toDriver: floatsToBase64,
   fromDriver: (value) => base64ToFloat64(String(value)),
 });
 
@@ -47,10 +47,34 @@ export function unpackLowerTriangle(packed: Float64Array): Float64Array {
  */
 export const lowerTriangular = customType<{ data: Float64Array; driverData: string }>({
   dataType: () => "text",
-  toDriver: (m) => PACKED + float64ToBase64(packLowerTriangle(m)),
+  toDriver: (m) => PACKED + floatsToBase64(packLowerTriangle(m)),
   fromDriver: (value) => {
     const text = String(value);
     if (!text.startsWith(PACKED)) return base64ToFloat64(text);
     return unpackLowerTriangle(base64ToFloat64(text.slice(PACKED.length)));
   },
+});
+
+/** Marks the float32 form of an embedding. */
+const FLOAT32 = "F";
+
+/** True when every value is a float32 exactly (as from base64 float32 input, or an embedder that computes in float32). */
+function allFloat32(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (Math.fround(v[i]) !== v[i]) return false;
+  return true;
+}
+
+/**
+ * An embedding in the feedback log: "F" + base64 of float32s when that is exact (half the bytes: the log is most
+ * of what D1 stores, and every comparison's write carries both embeddings), else base64 of float64s. Either way the
+ * values read back are the very doubles written, so refits from the log are unchanged.
+ */
+export const encodeEmbedding = (v: Float64Array): string => (allFloat32(v) ? FLOAT32 + floatsToBase64(Float32Array.from(v)) : floatsToBase64(v));
+export const decodeEmbedding = (text: string): Float64Array =>
+  text.startsWith(FLOAT32) ? base64Float32ToFloat64(text.slice(FLOAT32.length)) : base64ToFloat64(text);
+
+export const embedding = customType<{ data: Float64Array; driverData: string }>({
+  dataType: () => "text",
+  toDriver: encodeEmbedding,
+  fromDriver: (value) => decodeEmbedding(String(value)),
 });

@@ -4,7 +4,7 @@
 // Times are epoch milliseconds. Float vectors are base64 text of little-endian float64 bytes (see columns.ts).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { f64, lowerTriangular } from "./columns.ts";
+import { embedding, f64, lowerTriangular } from "./columns.ts";
 
 export const EMBEDDER_KINDS = ["vectors", "openai", "workers-ai"] as const;
 export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
@@ -117,9 +117,10 @@ export const feedback = sqliteTable(
     userId: text("user_id").notNull(),
     /** SHA-256 of the prompt text (the text itself is not stored). */
     promptHash: text("prompt_hash").notNull(),
-    /** The two embeddings, and their content hashes (SHA-256 of the float64 bytes; identify a response). */
-    chosen: f64("chosen_embedding").notNull(),
-    rejected: f64("rejected_embedding").notNull(),
+    /** The two embeddings (as float32 when that is exact: columns.ts), and their content hashes (SHA-256 of the
+     * float64 bytes; identify a response). */
+    chosen: embedding("chosen_embedding").notNull(),
+    rejected: embedding("rejected_embedding").notNull(),
     chosenHash: text("chosen_hash").notNull(),
     rejectedHash: text("rejected_hash").notNull(),
     embedderId: text("embedder_id").notNull(),
