@@ -223,8 +223,8 @@ async function main(): Promise<void> {
       rank_base64: { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: fixed(rankBase64Bodies) },
       feedback: { url: `${base}/v1/feedback`, method: "POST", headers: auth, requests: cycling(feedbackBodies) },
     };
-    const rankOneBodies = rankVectors.map((v, u) => JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: [{ embedding: v[0] }] }));
     if (process.env.BENCH_DIAG) {
+      const rankOneBodies = rankVectors.map((v, u) => JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: [{ embedding: v[0] }] }));
       phases.rank_one = { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: fixed(rankOneBodies) };
     }
     // BENCH_ONLY=floor,feedback runs a subset (the floor always runs).

@@ -1,4 +1,4 @@
-// Base64 <-> bytes / float64 vectors (Uint8Array.fromBase64 / toBase64 where native, Buffer under nodejs_compat,
+// Base64 <-> bytes / float vectors (Uint8Array.fromBase64 / toBase64 where native, Buffer under nodejs_compat,
 // atob/btoa otherwise).
 type BufferLike = { from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string } };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer; // present with nodejs_compat
@@ -56,12 +56,17 @@ export function base64ToFloat64(text: string): Float64Array {
   return out;
 }
 
-/** Base64 of little-endian float32s -> their (exact) float64 values. */
-export function base64Float32ToFloat64(text: string): Float64Array {
-  const bytes = base64Bytes(text);
-  if (bytes.byteLength % 4 !== 0) throw new TypeError(`float32 column of ${bytes.byteLength} bytes`);
+/** Little-endian float32 bytes (a multiple of 4, any alignment) -> their exact float64 values. */
+export function float32BytesToFloat64(bytes: Uint8Array): Float64Array {
   const f32 = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(f32.buffer).set(bytes);
   return Float64Array.from(f32);
+}
+
+/** Base64 of little-endian float32s (text we wrote ourselves) -> their exact float64 values. */
+export function base64Float32ToFloat64(text: string): Float64Array {
+  const bytes = base64Bytes(text);
+  if (bytes.byteLength % 4 !== 0) throw new TypeError(`float32 column of ${bytes.byteLength} bytes`);
+  return float32BytesToFloat64(bytes);
 }
 

@@ -4,7 +4,7 @@ import { z } from "@hono/zod-openapi";
 import type { Config } from "./config.ts";
 import { utf8Length } from "./crypto.ts";
 import { DecodedVector } from "./decoded-vector.ts";
-import { strictBase64Bytes } from "./encoding.ts";
+import { float32BytesToFloat64, strictBase64Bytes } from "./encoding.ts";
 
 export const ErrorSchema = z
   .object({
@@ -54,9 +54,7 @@ function decodeFloat32Base64(s: string, ctx: z.RefinementCtx): Float64Array {
     ctx.addIssue({ code: "custom", message: "not base64 of float32 values" });
     return z.NEVER;
   }
-  const f32 = new Float32Array(bytes.byteLength / 4);
-  new Uint8Array(f32.buffer).set(bytes);
-  const out = Float64Array.from(f32);
+  const out = float32BytesToFloat64(bytes);
   for (let i = 0; i < out.length; i++)
     if (!(Math.abs(out[i]) <= EMBEDDING_MAX_ABS)) {
       ctx.addIssue({ code: "custom", message: `value ${i} is not a finite number within +-${EMBEDDING_MAX_ABS}` });

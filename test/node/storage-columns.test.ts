@@ -1,7 +1,9 @@
 // Compact stored forms: lower-triangular matrices packed (users.precision_chol), embeddings as float32 when that is
 // exact (the feedback log). Exact round trips, the older forms still read, and refusals.
 import { describe, expect, it } from "vitest";
-import { decodeEmbedding, encodeEmbedding, packLowerTriangle, unpackLowerTriangle } from "../../worker/db/columns.ts";
+import {
+  decodeEmbedding, decodeLowerTriangular, encodeEmbedding, encodeLowerTriangular, packLowerTriangle, unpackLowerTriangle,
+} from "../../worker/db/columns.ts";
 import { floatsToBase64 } from "../../worker/encoding.ts";
 import { Mulberry32 } from "../../core/prng.ts";
 
@@ -52,8 +54,8 @@ describe("encodeEmbedding / decodeEmbedding", () => {
     f32[2] = 3.4028234663852886e38; // the largest float32
     const v = Float64Array.from(f32);
     const text = encodeEmbedding(v);
-    expect(text.startsWith("F")).toBe(true);
-    expect(bytesOf(text.slice(1))).toBe(512 * 4);
+    expect(text.startsWith("F:")).toBe(true);
+    expect(bytesOf(text.slice(2))).toBe(512 * 4);
     expect(bits(decodeEmbedding(text))).toEqual(bits(v));
   });
 
@@ -61,7 +63,7 @@ describe("encodeEmbedding / decodeEmbedding", () => {
     const v = Float64Array.from(Float32Array.from({ length: 64 }, (_, i) => i / 64));
     v[63] = 0.1; // not a float32
     const text = encodeEmbedding(v);
-    expect(text.startsWith("F")).toBe(false);
+    expect(text.startsWith("F:")).toBe(false);
     expect(bytesOf(text)).toBe(64 * 8);
     expect(bits(decodeEmbedding(text))).toEqual(bits(v));
   });
@@ -69,5 +71,31 @@ describe("encodeEmbedding / decodeEmbedding", () => {
   it("reads the float64 form earlier versions wrote for every vector", () => {
     const v = Float64Array.from(Float32Array.of(0.5, -0.25, 1e-3));
     expect(bits(decodeEmbedding(floatsToBase64(v)))).toEqual(bits(v));
+  });
+});
+
+describe("stored forms are told apart by their prefix, never by chance", () => {
+  /** A double whose little-endian bytes start with `first`, so its base64 starts with a chosen letter. */
+  const withFirstByte = (x: number, first: number) => {
+    const v = Float64Array.of(x);
+    new Uint8Array(v.buffer)[0] = first;
+    return v[0];
+  };
+  const bits = (v: Float64Array) => Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+
+  it("a dense factor from earlier versions whose base64 starts with 'L' still reads as dense", () => {
+    const dense = Float64Array.of(withFirstByte(1.5, 0x2c), 0, 0.25, 2); // 0x2c -> "L..."
+    const legacy = floatsToBase64(dense);
+    expect(legacy.startsWith("L")).toBe(true);
+    expect(bits(decodeLowerTriangular(legacy))).toEqual(bits(dense));
+    expect(bits(decodeLowerTriangular(encodeLowerTriangular(dense)))).toEqual(bits(dense));
+  });
+
+  it("a float64 embedding whose base64 starts with 'F' reads back as float64", () => {
+    const v = Float64Array.of(withFirstByte(0.1, 0x14), 0.2, -0.3); // 0x14 -> "F...", and 0.1 is not a float32
+    const text = encodeEmbedding(v);
+    expect(text.startsWith("F")).toBe(true);
+    expect(text.startsWith("F:")).toBe(false);
+    expect(bits(decodeEmbedding(text))).toEqual(bits(v));
   });
 });

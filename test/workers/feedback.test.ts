@@ -101,8 +101,8 @@ describe("storage", () => {
 
     const packed = await storedFactor(t.tenant, user);
     expect(packed.j).toBe(5);
-    expect(packed.precision_chol.startsWith("L")).toBe(true);
-    expect(base64Length(packed.precision_chol.slice(1))).toBe(((5 * 6) / 2) * 8); // 15 entries, not 25
+    expect(packed.precision_chol.startsWith("L:")).toBe(true);
+    expect(base64Length(packed.precision_chol.slice(2))).toBe(((5 * 6) / 2) * 8); // 15 entries, not 25
 
     const candidates = pool.map((c) => ({ embedding: c.embedding }));
     const rank = async () => (await call("POST", "/v1/rank", { key: t.key, body: { user, prompt: "p", candidates } })).body.ranking;
@@ -123,7 +123,7 @@ describe("storage", () => {
     const next = await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "p", chosen: pool[5], rejected: pool[1] } });
     expect(next.status).toBe(200);
     expect(next.body.user).toMatchObject({ feedback_count: 5, version: 5 });
-    expect((await storedFactor(t.tenant, user)).precision_chol.startsWith("L")).toBe(true);
+    expect((await storedFactor(t.tenant, user)).precision_chol.startsWith("L:")).toBe(true);
     const after = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;
     const { fit } = refitFromExport(basis, after);
     after.state.precision_chol.flat().forEach((v: number, k: number) => expect(v).toBeCloseTo(fit.posterior.precisionChol[k], 8));
@@ -146,9 +146,9 @@ describe("storage", () => {
       .bind(t.tenant, user)
       .all<{ c: string; r: string }>();
     const [f32Row, f64Row] = rows.results;
-    expect(f32Row.c.startsWith("F") && f32Row.r.startsWith("F")).toBe(true);
-    expect(base64Length(f32Row.c.slice(1))).toBe(d * 4);
-    expect(f64Row.c.startsWith("F") || f64Row.r.startsWith("F")).toBe(false);
+    expect(f32Row.c.startsWith("F:") && f32Row.r.startsWith("F:")).toBe(true);
+    expect(base64Length(f32Row.c.slice(2))).toBe(d * 4);
+    expect(f64Row.c.startsWith("F:") || f64Row.r.startsWith("F:")).toBe(false);
     expect(base64Length(f64Row.c)).toBe(d * 8);
 
     const exported = (await call("GET", `/v1/users/${user}/export`, { key: t.key })).body;

@@ -1,7 +1,8 @@
 // The D1 schema: the single source of truth. `npm run db:generate` (drizzle-kit) writes migrations/ from it.
 //
 // Every row that belongs to a tenant carries tenant_id, and every query filters on it.
-// Times are epoch milliseconds. Float vectors are base64 text of little-endian float64 bytes (see columns.ts).
+// Times are epoch milliseconds. Float vectors are base64 text of their little-endian bytes: float64, a Cholesky
+// factor packed to its lower triangle, log embeddings as float32 when that is exact (see columns.ts).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { embedding, f64, lowerTriangular } from "./columns.ts";
