@@ -10,8 +10,9 @@
 // elsewhere on the machine and each route's after-effects hit them alike. Prints a table and, as the last line,
 // {"floor":{rps,p50_ms,p99_ms,server_cpu_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
 // with ratio = rps / floor rps from the same run, and server_cpu_ms the CPU the server's whole process tree
-// (wrangler's Node process, its proxy workerd, the Worker's workerd) spent per request (bench/proc-cpu.ts). BENCH_DIAG=1 adds a diagnostic route: rank_one, POST /v1/rank with
-// one candidate (a 5 KB body), i.e. the route's cost (key check, session read, core call) without the big body.
+// (wrangler's Node process, its proxy workerd, the Worker's workerd) spent per request (bench/proc-cpu.ts).
+// BENCH_DIAG=1 adds a diagnostic route, rank_one (POST /v1/rank with one candidate, a 5 KB body: the route's cost
+// without the big body), and a table of each route's server CPU per request split by process (to stderr).
 // The load generator runs in this process, on the same 2 cores as the server: rank bodies are prebuilt requests
 // (see `fixed` below) so that it adds as little as it can. BENCH_SECONDS (default 16) is each route's total time,
 // split over BENCH_ROUNDS (default 8, a multiple of the 4 routes: each starts a round equally often) rounds; p50/p99
@@ -20,7 +21,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Mulberry32 } from "../core/prng.ts";
-import { strayServers, treeCpuMs } from "./proc-cpu.ts";
+import { strayServers, treeCpuByProcess, treeCpuMs } from "./proc-cpu.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "../scripts/processes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
@@ -109,6 +110,17 @@ interface Phase {
   errors: number;
   /** CPU ms the server's process tree used during the phase (null without /proc). */
   server_cpu_ms: number | null;
+  /** BENCH_DIAG: the same per process of the tree ("name pid" -> ms). */
+  server_cpu_by_process?: Record<string, number>;
+}
+
+const DIAG = !!process.env.BENCH_DIAG;
+
+/** CPU ms per process of the server tree between two snapshots (processes that started meanwhile count from 0). */
+function cpuDelta(before: ReturnType<typeof treeCpuByProcess>, after: ReturnType<typeof treeCpuByProcess>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, p] of after ?? []) out[`${p.name} ${pid}`] = p.ms - (before?.get(pid)?.ms ?? 0);
+  return out;
 }
 
 /** The process whose tree is the server (wrangler and the workerd processes it runs), once started. */
@@ -116,7 +128,9 @@ let serverPid: number | undefined;
 
 async function load(name: string, opts: autocannon.Options, seconds: number): Promise<Phase> {
   const cpuBefore = serverPid === undefined ? null : treeCpuMs(serverPid);
+  const eachBefore = DIAG && serverPid !== undefined ? treeCpuByProcess(serverPid) : null;
   const result = await autocannon({ connections: CONNECTIONS, duration: seconds, timeout: 30, ...opts, title: name });
+  const eachAfter = DIAG && serverPid !== undefined ? treeCpuByProcess(serverPid) : null;
   const cpuAfter = serverPid === undefined ? null : treeCpuMs(serverPid);
   const phase = {
     rps: result.requests.total / seconds,
@@ -126,6 +140,7 @@ async function load(name: string, opts: autocannon.Options, seconds: number): Pr
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     server_cpu_ms: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    ...(eachAfter ? { server_cpu_by_process: cpuDelta(eachBefore, eachAfter) } : {}),
   };
   if (phase.non2xx > 0 || phase.errors > 0) throw new Error(`${name}: ${phase.non2xx} non-2xx answers and ${phase.errors} errors`);
   return phase;
@@ -136,7 +151,18 @@ function combine(rounds: Phase[], seconds: number): Phase {
   const requests = rounds.reduce((s, r) => s + r.requests, 0);
   const weighted = (k: "p50_ms" | "p99_ms") => Math.round(rounds.reduce((s, r) => s + r[k] * r.requests, 0) / Math.max(requests, 1));
   const cpu = rounds.some((r) => r.server_cpu_ms === null) ? null : rounds.reduce((s, r) => s + r.server_cpu_ms!, 0);
-  return { rps: Math.round((requests / seconds) * 10) / 10, p50_ms: weighted("p50_ms"), p99_ms: weighted("p99_ms"), requests, non2xx: 0, errors: 0, server_cpu_ms: cpu };
+  const byProcess: Record<string, number> = {};
+  for (const r of rounds) for (const [k, ms] of Object.entries(r.server_cpu_by_process ?? {})) byProcess[k] = (byProcess[k] ?? 0) + ms;
+  return {
+    rps: Math.round((requests / seconds) * 10) / 10,
+    p50_ms: weighted("p50_ms"),
+    p99_ms: weighted("p99_ms"),
+    requests,
+    non2xx: 0,
+    errors: 0,
+    server_cpu_ms: cpu,
+    ...(DIAG ? { server_cpu_by_process: byProcess } : {}),
+  };
 }
 
 /** Server CPU ms per request, 2 decimals; null without /proc. */
@@ -245,6 +271,7 @@ async function main(): Promise<void> {
       }
     const results = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, combine(v, SECONDS)])) as Record<string, Phase>;
 
+    if (DIAG) printCpuByProcess(results);
     if (only) {
       console.log(
         JSON.stringify(
@@ -283,6 +310,15 @@ async function main(): Promise<void> {
   } finally {
     await stop();
   }
+}
+
+/** BENCH_DIAG: server CPU ms per request, per process of the tree (to stderr: the last stdout line stays the JSON). */
+function printCpuByProcess(results: Record<string, Phase>) {
+  const names = [...new Set(Object.values(results).flatMap((r) => Object.keys(r.server_cpu_by_process ?? {})))];
+  const used = names.filter((n) => Object.values(results).some((r) => (r.server_cpu_by_process?.[n] ?? 0) > 0));
+  console.error(`\nserver CPU ms/request by process\n| route | ${used.join(" | ")} |\n|---|${used.map(() => "---:").join("|")}|`);
+  for (const [route, r] of Object.entries(results))
+    console.error(`| ${route} | ${used.map((n) => ((r.server_cpu_by_process?.[n] ?? 0) / r.requests).toFixed(3)).join(" | ")} |`);
 }
 
 main().catch((err) => {

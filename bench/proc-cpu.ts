@@ -26,6 +26,12 @@ function stat(pid: number): [number, number] | null {
 
 /** Milliseconds of CPU used so far by `root` and all its descendants; null where /proc is not available. */
 export function treeCpuMs(root: number): number | null {
+  const each = treeCpuByProcess(root);
+  return each === null ? null : [...each.values()].reduce((s, p) => s + p.ms, 0);
+}
+
+/** The same, per process of the tree (pid -> its executable's name and CPU ms so far). */
+export function treeCpuByProcess(root: number): Map<number, { name: string; ms: number }> | null {
   let entries: string[];
   try {
     entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
@@ -44,13 +50,21 @@ export function treeCpuMs(root: number): number | null {
     else children.set(s[0], [pid]);
   }
   if (!ticks.has(root)) return null;
-  let total = 0;
+  const out = new Map<number, { name: string; ms: number }>();
   for (const stack = [root]; stack.length > 0; ) {
     const pid = stack.pop()!;
-    total += ticks.get(pid) ?? 0;
+    out.set(pid, { name: processName(pid), ms: ((ticks.get(pid) ?? 0) * 1000) / TICKS_PER_SECOND });
     stack.push(...(children.get(pid) ?? []));
   }
-  return (total * 1000) / TICKS_PER_SECOND;
+  return out;
+}
+
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
 }
 
 /**
