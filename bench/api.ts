@@ -4,15 +4,17 @@
 // autocannon at 32 connections:
 //   floor    GET /health          one D1 query and the WASM core check: the platform's own cost
 //   rank     POST /v1/rank        16 candidates sent as 512-d vectors; one D1 read, one core call
-//   feedback POST /v1/feedback    a comparison of two 512-d vectors; read, exact refit, guarded batch write
+//   feedback POST /v1/feedback    a comparison of two 512-d vectors, 512 users answering in turn: exact refit and
+//                                 guarded batch write (without the read: the isolate wrote each user's last one)
 //   rank_base64                  the same 16 vectors as base64 float32 (OpenAI's encoding_format=base64), 44% smaller
 // The routes are measured in interleaved rounds, each starting one route later than the last, so that load from
 // elsewhere on the machine and each route's after-effects hit them alike. Prints a table and, as the last line,
 // {"floor":{rps,p50_ms,p99_ms,server_cpu_ms},"rank":{...,ratio},"feedback":{...,ratio},"rank_base64":{...,ratio}}
 // with ratio = rps / floor rps from the same run, and server_cpu_ms the CPU the server's whole process tree
 // (wrangler's Node process, its proxy workerd, the Worker's workerd) spent per request (bench/proc-cpu.ts).
-// BENCH_DIAG=1 adds a diagnostic route, rank_one (POST /v1/rank with one candidate, a 5 KB body: the route's cost
-// without the big body), and a table of each route's server CPU per request split by process (to stderr).
+// BENCH_DIAG=1 adds two diagnostic routes, rank_one (POST /v1/rank with one candidate, a 5 KB body: the route's cost
+// without the big body) and feedback_first (each request a new user's first comparison: the read-then-write path),
+// and a table of each route's server CPU per request split by process (to stderr).
 // The load generator runs in this process, on the same 2 cores as the server: rank bodies are prebuilt requests
 // (see `fixed` below) so that it adds as little as it can. BENCH_SECONDS (default 16) is each route's total time,
 // split over BENCH_ROUNDS (default 8, a multiple of the 4 routes: each starts a round equally often) rounds; p50/p99
@@ -252,6 +254,16 @@ async function main(): Promise<void> {
     if (process.env.BENCH_DIAG) {
       const rankOneBodies = rankVectors.map((v, u) => JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: [{ embedding: v[0] }] }));
       phases.rank_one = { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: fixed(rankOneBodies) };
+      // A user's first comparison: nothing remembered, so the read, then the write (the path every comparison took
+      // before services/written-users.ts, and one a user's next comparison takes in another isolate).
+      let first = 0;
+      const firstTail = feedbackBodies[0].slice(feedbackBodies[0].indexOf(`"prompt"`));
+      phases.feedback_first = {
+        url: `${base}/v1/feedback`,
+        method: "POST",
+        headers: auth,
+        requests: [{ setupRequest: (req: any) => ({ ...req, body: `{"user":"first-${first++}",${firstTail}` }) }],
+      };
     }
     // BENCH_ONLY=floor,feedback runs a subset (the floor always runs).
     const only = process.env.BENCH_ONLY?.split(",");
@@ -297,6 +309,7 @@ async function main(): Promise<void> {
     row(`POST /v1/rank (${CANDIDATES} x ${D}-d vectors, base64 float32)`, results.rank_base64, ratio(results.rank_base64.rps).toFixed(2));
     row("POST /v1/feedback", results.feedback, ratio(results.feedback.rps).toFixed(2));
     if (results.rank_one) row(`diagnostic: POST /v1/rank with 1 x ${D}-d vector`, results.rank_one, ratio(results.rank_one.rps).toFixed(2));
+    if (results.feedback_first) row("diagnostic: POST /v1/feedback, each a new user's first", results.feedback_first, ratio(results.feedback_first.rps).toFixed(2));
     const pick = (r: Phase) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, server_cpu_ms: cpuPerRequest(r) });
     console.log(
       JSON.stringify({
@@ -305,6 +318,7 @@ async function main(): Promise<void> {
         feedback: { ...pick(results.feedback), ratio: ratio(results.feedback.rps) },
         rank_base64: { ...pick(results.rank_base64), ratio: ratio(results.rank_base64.rps) },
         ...(results.rank_one ? { rank_one: { ...pick(results.rank_one), ratio: ratio(results.rank_one.rps) } } : {}),
+        ...(results.feedback_first ? { feedback_first: { ...pick(results.feedback_first), ratio: ratio(results.feedback_first.rps) } } : {}),
       }),
     );
   } finally {

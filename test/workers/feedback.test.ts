@@ -1,27 +1,9 @@
 // Feedback: idempotency, optimistic concurrency, and the stored posterior equal to an exact refit of the log.
 import { describe, expect, it } from "vitest";
-import { createReferenceCore, gaussianFromCovariance } from "../../core/index.ts";
-import type { BasisArtifact } from "../../core/artifact.ts";
-import { call, env, makeBasis, phiOf, setupTenant, storedCounts, unique, vectors } from "./helpers.ts";
+import { writtenUsers } from "../../worker/services/written-users.ts";
+import { call, env, makeBasis, refitFromExport, setupTenant, storedCounts, unique, vectors } from "./helpers.ts";
 
 const d = 8;
-
-/** The Laplace posterior over the exported log, refitted from the prior with the plain-TS reference core. */
-function refitFromExport(basis: BasisArtifact, exported: any) {
-  const J = basis.J;
-  const n = exported.feedback.length;
-  const z = new Float64Array(n * J);
-  const label = new Float64Array(n);
-  exported.feedback.forEach((f: any, i: number) => {
-    const a = phiOf(basis, f.chosen.embedding);
-    const b = phiOf(basis, f.rejected.embedding);
-    for (let j = 0; j < J; j++) z[i * J + j] = a[j] - b[j];
-    label[i] = f.label;
-  });
-  const prior = gaussianFromCovariance(Float64Array.from(basis.mu0), Float64Array.from(basis.sigma0.flat()));
-  const fit = createReferenceCore().fitPosterior(prior, { n, z, label, weight: new Float64Array(n).fill(1) });
-  return { fit, z };
-}
 
 describe("idempotency", () => {
   it("the same key twice stores once and answers duplicate: true", async () => {
@@ -119,7 +101,9 @@ describe("storage", () => {
 
     expect(await rank()).toEqual(before.ranking);
     expect(await profile()).toEqual(before.weights);
-    // The next write stores the packed form again, and the posterior carries on from the legacy row.
+    // The next write stores the packed form again, and the posterior carries on from the legacy row. (This isolate
+    // forgets what it wrote, so that the write reads the row, as one in another isolate would.)
+    writtenUsers.forget(t.tenant, user);
     const next = await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "p", chosen: pool[5], rejected: pool[1] } });
     expect(next.status).toBe(200);
     expect(next.body.user).toMatchObject({ feedback_count: 5, version: 5 });

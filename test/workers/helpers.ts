@@ -1,7 +1,9 @@
 // Test helpers: call the Worker over fetch, make small bases, set up tenants with keys, read D1 directly.
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { Mulberry32 } from "../../core/prng.ts";
 import { BASIS_FORMAT, type BasisArtifact } from "../../core/artifact.ts";
+import { createReferenceCore, gaussianFromCovariance } from "../../core/index.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const ORIGIN = "http://pref.test";
@@ -125,3 +127,27 @@ export const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
+
+/** The Laplace posterior over the exported log, refitted from the prior with the plain-TS reference core. */
+export function refitFromExport(basis: BasisArtifact, exported: any) {
+  const J = basis.J;
+  const n = exported.feedback.length;
+  const z = new Float64Array(n * J);
+  const label = new Float64Array(n);
+  exported.feedback.forEach((f: any, i: number) => {
+    const a = phiOf(basis, f.chosen.embedding);
+    const b = phiOf(basis, f.rejected.embedding);
+    for (let j = 0; j < J; j++) z[i * J + j] = a[j] - b[j];
+    label[i] = f.label;
+  });
+  const prior = gaussianFromCovariance(Float64Array.from(basis.mu0), Float64Array.from(basis.sigma0.flat()));
+  const fit = createReferenceCore().fitPosterior(prior, { n, z, label, weight: new Float64Array(n).fill(1) });
+  return { fit, z };
+}
+
+/** The exported state is the exact Laplace refit of the exported log (8 decimals: the core's iteration tolerance). */
+export function expectRefitted(basis: BasisArtifact, exported: any): void {
+  const { fit } = refitFromExport(basis, exported);
+  (exported.state.mean as number[]).forEach((m, j) => expect(m).toBeCloseTo(fit.posterior.mean[j], 8));
+  (exported.state.precision_chol.flat() as number[]).forEach((v, k) => expect(v).toBeCloseTo(fit.posterior.precisionChol[k], 8));
+}

@@ -9,6 +9,7 @@ import { ApiError } from "../errors.ts";
 import { commonErrors, conflictError, jsonResponse, notFoundError, schemas } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
 import { currentPosterior, marginalSd } from "../services/posterior.ts";
+import { writtenUsers } from "../services/written-users.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -164,7 +165,10 @@ export function userRoutes(cfg: Config) {
       const { user: userId } = c.req.valid("param");
       const db = c.var.db;
       const { tenant } = await loadSession(db, { keyHash: c.var.keyHash, userId });
-      if (!(await usersRepo.delete(db, tenant.id, userId))) throw unknownUser(userId);
+      const deleted = await usersRepo.delete(db, tenant.id, userId);
+      // Not needed for correctness (a write built on it would find the row gone and fall back), only to spare that.
+      writtenUsers.forget(tenant.id, userId);
+      if (!deleted) throw unknownUser(userId);
       return c.body(null, 204);
     });
 }

@@ -84,7 +84,7 @@ export async function refitFromLog(db: Db, core: PrefCore, tenantId: string, use
     observations: rows,
     feedbackCount: n,
   };
-  return state;
+  return { state, logHead: n === 0 ? null : log[n - 1].seq };
 }
 
 export interface CurrentPosterior {
@@ -92,6 +92,8 @@ export interface CurrentPosterior {
   /** Present when asked for (feedback) or when re-fitted. */
   observations: Float64Array | null;
   feedbackCount: number;
+  /** The user's newest log seq, when the observations are present (what a guarded write of them expects). */
+  logHead: number | null;
 }
 
 /**
@@ -107,14 +109,16 @@ export async function currentPosterior(
   basis: ResidentBasis,
   { persist = true }: { persist?: boolean } = {},
 ): Promise<CurrentPosterior> {
-  if (!user) return { posterior: basis.prior, observations: new Float64Array(0), feedbackCount: 0 };
-  if (user.basisId === basis.id) return { posterior: storedGaussian(user), observations: user.observations, feedbackCount: user.feedbackCount };
-  const state = await refitFromLog(db, core, tenantId, userId, basis);
+  if (!user) return { posterior: basis.prior, observations: new Float64Array(0), feedbackCount: 0, logHead: null };
+  if (user.basisId === basis.id)
+    return { posterior: storedGaussian(user), observations: user.observations, feedbackCount: user.feedbackCount, logHead: user.logHead };
+  const { state, logHead } = await refitFromLog(db, core, tenantId, userId, basis);
   // The feedback path folds this into its own guarded write instead (persist: false).
-  if (persist) await usersRepo.write(db, tenantId, userId, user.version, state, Date.now());
+  if (persist) await usersRepo.write(db, tenantId, userId, { version: user.version, logHead }, state, Date.now());
   return {
     posterior: { J: state.J, mean: state.mean, precisionChol: state.precisionChol },
     observations: state.observations,
     feedbackCount: state.feedbackCount,
+    logHead,
   };
 }

@@ -5,6 +5,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { preparedOnce, type Db } from "../client.ts";
 import { apiKeys, bases, feedback, tenants, users, type EmbedderKind } from "../schema.ts";
 import { ApiError } from "../../errors.ts";
+import { logHeadOf } from "./users.ts";
 
 export interface TenantInfo {
   id: string;
@@ -34,6 +35,8 @@ export interface StoredUser {
   precisionChol: Float64Array;
   /** n x (1 + J) rows of [label, z]; only loaded when asked for. */
   observations: Float64Array | null;
+  /** feedback.seq of the user's newest comparison (with the observations; a guarded write checks it). */
+  logHead: number | null;
   feedbackCount: number;
   version: number;
   createdAt: number;
@@ -79,6 +82,7 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       mean: users.mean,
       precisionChol: users.precisionChol,
       observations: withObservations ? users.observations : sql<null>`null`,
+      logHead: withObservations ? logHeadOf(tenants.id, sql.placeholder("userId")) : sql<null>`null`,
       feedbackCount: users.feedbackCount,
       version: users.version,
       createdAt: users.createdAt,
@@ -117,6 +121,7 @@ export function toSession(row: SessionRow | undefined, userId: string, withUpstr
           mean: row.mean,
           precisionChol: row.precisionChol,
           observations: (row.observations as Float64Array | null) ?? null,
+          logHead: row.logHead ?? null,
           feedbackCount: row.feedbackCount!,
           version: row.version!,
           createdAt: row.createdAt!,

@@ -3,7 +3,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client.ts";
 import { bind, compiled } from "../compiled.ts";
-import { feedback, users } from "../schema.ts";
+import { apiKeys, bases, feedback, tenants, users } from "../schema.ts";
+import type { TenantInfo } from "./session.ts";
 
 export interface PosteriorState {
   basisId: string;
@@ -19,18 +20,51 @@ const p = sql.placeholder;
 export type NewFeedback = typeof feedback.$inferInsert;
 
 /**
+ * The stored row a write replaces. The version alone does not name a row: a user deleted and written again
+ * starts over at version 1. The seq of the user's newest log row does (feedback.seq is AUTOINCREMENT, never
+ * reused), so a write checks both.
+ */
+export interface ExpectedRow {
+  /** 0 = there was no row. */
+  version: number;
+  /** feedback.seq of the user's newest comparison; null = none. */
+  logHead: number | null;
+}
+
+/**
+ * What a write was decided under when it skipped the read (POST /v1/feedback from the isolate's last write):
+ * the write then also checks that the key is live and still resolves to this tenant, embedder and basis.
+ */
+export interface SessionCheck {
+  keyHash: string;
+  tenant: TenantInfo;
+}
+
+/** The user's newest log row (the seq is the feedback table's rowid: the (tenant, user, ...) index holds it). */
+export const logHeadOf = (tenantId: unknown, userId: unknown) =>
+  sql<number | null>`(select max(${feedback.seq}) from ${feedback} where ${feedback.tenantId} = ${tenantId} and ${feedback.userId} = ${userId})`;
+
+/** True while the key is live and resolves to the tenant, embedder and effective basis the write was decided under. */
+const sessionUnchanged = sql`exists (select 1 from ${apiKeys} inner join ${tenants} on ${tenants.id} = ${apiKeys.tenantId}
+  where ${apiKeys.keyHash} = ${p("keyHash")} and ${apiKeys.revokedAt} is null and ${tenants.id} = ${p("tenantId")}
+  and ${tenants.embedderKind} = ${p("embedderKind")} and ${tenants.embedderId} = ${p("embedderId")} and ${tenants.embedderModel} is ${p("embedderModel")}
+  and coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1)) = ${p("basisId")})`;
+
+/**
  * The guarded write of a user's posterior: one upsert that fails with a NOT NULL violation on users.version
- * unless the stored version is still the one we read (`expected`; 0 = "there was no row"). The failure aborts the
- * whole D1 batch (a transaction), so a lost race stores nothing at all; the caller re-reads and retries.
+ * unless the stored row is still the one we read (`expected`: its version, 0 = "there was no row", and the user's
+ * newest log seq). The failure aborts the whole D1 batch (a transaction), so a lost race stores nothing at all;
+ * the caller re-reads and retries.
  *   - expected = 0, no row:          inserts version 1.
  *   - expected = 0, row created meanwhile:  conflict -> DO UPDATE sets version NULL -> abort.
- *   - expected = v, row still at v:  conflict -> DO UPDATE sets version v + 1.
- *   - expected = v, row moved on:    conflict -> DO UPDATE sets version NULL -> abort.
+ *   - expected = v, row still at v with the same log head:  conflict -> DO UPDATE sets version v + 1.
+ *   - expected = v, row moved on, or deleted and written again:  conflict -> DO UPDATE sets version NULL -> abort.
  *   - expected = v, row deleted meanwhile: the inserted row's version is NULL -> abort.
  * (SQLite checks NOT NULL on the inserted row before looking for a conflict, hence the subquery: the inserted
  * row's placeholder version is 0 when the row exists, so the conflict path decides.)
+ * With `checkSession` the update also requires sessionUnchanged (see SessionCheck).
  */
-export function guardedUserWrite(db: Db, expectExisting: boolean) {
+export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: boolean) {
   const values = {
     basisId: p("basisId"),
     J: p("J"),
@@ -64,7 +98,10 @@ export function guardedUserWrite(db: Db, expectExisting: boolean) {
     })
     .onConflictDoUpdate({
       target: [users.tenantId, users.userId],
-      set: { ...updated, version: sql`case when ${users.version} = ${p("expected")} then ${p("next")} else null end` },
+      set: {
+        ...updated,
+        version: sql`case when ${users.version} = ${p("expected")} and ${logHeadOf(p("tenantId"), p("userId"))} is ${p("logHead")}${checkSession ? sql` and ${sessionUnchanged}` : sql``} then ${p("next")} else null end`,
+      },
     });
 }
 
@@ -80,27 +117,42 @@ export function isLostRace(err: unknown): boolean {
   return /NOT NULL constraint failed: users\.version/i.test(msg) || /UNIQUE constraint failed/i.test(msg);
 }
 
+export interface Written {
+  /** The stored row's new version. */
+  version: number;
+  /** The user's newest log seq now (the inserted comparison's, else unchanged). */
+  logHead: number | null;
+}
+
 export const usersRepo = {
   /**
-   * Posterior (+ optional log row) in one transaction; false when the version check lost.
+   * Posterior (+ optional log row) in one transaction; null when the guard lost (see guardedUserWrite).
    * The statements are compiled once per isolate (db/compiled.ts); a request only binds values.
    */
   async write(
     db: Db,
     tenantId: string,
     userId: string,
-    expected: number,
+    expected: ExpectedRow,
     state: PosteriorState,
     now: number,
     log?: NewFeedback,
-  ): Promise<boolean> {
-    const common = { tenantId, userId, now };
+    session?: SessionCheck,
+  ): Promise<Written | null> {
+    const existing = expected.version > 0;
+    const guard = compiled(db, `users:write:${existing}:${!!session}`, () => guardedUserWrite(db, existing, !!session));
     const statements = [
-      bind(compiled(db, `users:write:${expected > 0}`, () => guardedUserWrite(db, expected > 0)), {
-        ...common,
+      bind(guard, {
+        tenantId,
+        userId,
+        now,
         ...state,
-        expected,
-        next: expected + 1,
+        expected: expected.version,
+        logHead: expected.logHead,
+        next: expected.version + 1,
+        ...(session
+          ? { keyHash: session.keyHash, embedderKind: session.tenant.embedderKind, embedderId: session.tenant.embedderId, embedderModel: session.tenant.embedderModel }
+          : {}),
       }),
     ];
     if (log) {
@@ -108,10 +160,10 @@ export const usersRepo = {
       statements.push(bind(insert, Object.fromEntries(Object.entries(log).map(([k, v]) => [`f_${k}`, v ?? null]))));
     }
     try {
-      await db.$client.batch(statements);
-      return true;
+      const results = await db.$client.batch(statements);
+      return { version: expected.version + 1, logHead: log ? Number(results[1].meta.last_row_id) : expected.logHead };
     } catch (err) {
-      if (isLostRace(err)) return false;
+      if (isLostRace(err)) return null;
       throw err;
     }
   },
