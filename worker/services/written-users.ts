@@ -22,7 +22,7 @@ export interface WrittenUser {
   logHead: number | null;
 }
 
-const MAX_USERS = 1024;
+const MAX_USERS = 4096;
 const MAX_BYTES = 16 << 20;
 
 const entries = new Map<string, WrittenUser>();

@@ -74,6 +74,8 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
     feedbackCount: p("feedbackCount"),
     updatedAt: p("now"),
   };
+  const sameRow = sql`${users.version} = ${p("expected")} and ${logHeadOf(p("tenantId"), p("userId"))} is ${p("logHead")}`;
+  const allowed = checkSession ? sql`${sameRow} and ${sessionUnchanged}` : sameRow;
   // On conflict, the new state comes from the row we tried to insert.
   const excluded = (c: SQLiteColumn) => sql.raw(`excluded.${JSON.stringify(c.name)}`);
   const updated = {
@@ -98,10 +100,7 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
     })
     .onConflictDoUpdate({
       target: [users.tenantId, users.userId],
-      set: {
-        ...updated,
-        version: sql`case when ${users.version} = ${p("expected")} and ${logHeadOf(p("tenantId"), p("userId"))} is ${p("logHead")}${checkSession ? sql` and ${sessionUnchanged}` : sql``} then ${p("next")} else null end`,
-      },
+      set: { ...updated, version: sql`case when ${allowed} then ${p("next")} else null end` },
     });
 }
 
