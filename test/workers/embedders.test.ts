@@ -69,6 +69,20 @@ describe("openai-compatible embedder", () => {
     expect(await storedCounts(t.tenant)).toEqual({ users: 0, feedback: 0 });
   });
 
+  it("an endpoint failure on a user's next comparison is one failed call, not a retry through the read path", async () => {
+    const t = await textTenant("openai", "openai:fails-later", "fails-later");
+    let answered = 0;
+    const calls = fakeEndpoint((input) =>
+      answered++ === 0 ? Response.json({ data: input.map((text, index) => ({ index, embedding: fakeEmbed(text) })) }) : new Response("overloaded", { status: 500 }),
+    );
+    const body = (chosen: string, rejected: string) => ({ user: "u", prompt: "p", chosen, rejected });
+    expect((await call("POST", "/v1/feedback", { key: t.key, body: body("a", "b") })).status).toBe(200);
+    const res = await call("POST", "/v1/feedback", { key: t.key, body: body("c", "d") });
+    expect(res.status).toBe(502);
+    expect(calls).toHaveLength(2);
+    expect(await storedCounts(t.tenant)).toEqual({ users: 1, feedback: 1 });
+  });
+
   it("vectors of the wrong dimension from the endpoint are refused, not scored", async () => {
     const t = await textTenant("openai", "openai:wrong-d", "wrong-d");
     fakeEndpoint((input) => Response.json({ data: input.map((_, index) => ({ index, embedding: [1, 2, 3] })) }));

@@ -135,9 +135,10 @@ export function feedbackRoutes(cfg: Config) {
       const basis = await tenantBasis(db, core, known.tenant).catch(() => null);
       if (basis?.id === known.basisId) {
         const prior: PriorState = { ...known, expected: { version: known.version, logHead: known.logHead } };
-        // An ApiError here may come from the remembered tenant being out of date: the read path decides.
+        // A refusal here (4xx, e.g. a dimension that no longer matches) may come from the remembered tenant being out
+        // of date: the read path decides. Failures (5xx: the embedder, the core) are the same either way.
         const answer = await record(db, core, known.tenant, basis, prior, { keyHash, tenant: known.tenant }).catch((err) => {
-          if (err instanceof ApiError) return null;
+          if (err instanceof ApiError && err.status < 500) return null;
           throw err;
         });
         writtenUsers.outcomes[answer ? "landed" : "reread"]++;
