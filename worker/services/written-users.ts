@@ -2,24 +2,17 @@
 // instead of two) when the same isolate saw the user's previous comparison.
 //
 // An entry is only a guess. The write built on it is guarded in SQL by everything the read would have checked
-// (db/repos/users.ts, guardedUserWrite with `session`): the key is live and still the tenant's, the tenant's
-// embedder and effective basis are unchanged, and the row is still at this version. A stale entry therefore costs
-// one aborted batch and the usual read; it can never produce a wrong write.
+// (db/repos/users.ts, guardedUserWrite with `checkSession`): the key is live and still the tenant's, the tenant's
+// embedder and effective basis are unchanged, and the user's row is still the one written here (its version and
+// newest log seq). A stale entry therefore costs one aborted batch and the usual read; it can never produce a wrong
+// write.
 import type { TenantInfo } from "../db/repos/session.ts";
+import type { PosteriorState, Written } from "../db/repos/users.ts";
 
-export interface WrittenUser {
+/** The state as written (posterior, observations, count) and the row it was written as (version, log head). */
+export interface WrittenUser extends PosteriorState, Written {
   /** The tenant as the key resolved to when this was written (upstream settings not included). */
   tenant: TenantInfo;
-  basisId: string;
-  J: number;
-  mean: Float64Array;
-  precisionChol: Float64Array;
-  /** The observation cache: n rows of [label, z_1..z_J]. */
-  observations: Float64Array;
-  feedbackCount: number;
-  /** The row this state was written as: what the next guarded write expects to find. */
-  version: number;
-  logHead: number | null;
 }
 
 const MAX_USERS = 4096;
