@@ -251,7 +251,7 @@ async function main(): Promise<void> {
       rank_base64: { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: fixed(rankBase64Bodies) },
       feedback: { url: `${base}/v1/feedback`, method: "POST", headers: auth, requests: cycling(feedbackBodies) },
     };
-    if (process.env.BENCH_DIAG) {
+    if (DIAG) {
       const rankOneBodies = rankVectors.map((v, u) => JSON.stringify({ user: `rank-user-${u}`, prompt: "bench", candidates: [{ embedding: v[0] }] }));
       phases.rank_one = { url: `${base}/v1/rank`, method: "POST", headers: auth, requests: fixed(rankOneBodies) };
       // A user's first comparison: nothing remembered, so the read, then the write (the path every comparison took
