@@ -36,6 +36,24 @@ describe("feedback without a read", () => {
     expectRefitted(basis, state);
   });
 
+  it("20 at once from a warm isolate: those refused by the guard are retried after a read; nothing lost", async () => {
+    const basis = makeBasis({ d, J: 3, seed: 29 });
+    const t = await setupTenant({ basis });
+    const user = unique("burst");
+    expect((await feedback(t.key, user, 0)).status).toBe(200);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => feedback(t.key, user, i + 1)));
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(new Set(results.map((r) => r.body.user.version))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 2)));
+    // Each tried the remembered state first; on one remembered version only one can land, the rest read and retry.
+    const { landed, reread } = since();
+    expect(landed + reread).toBe(20);
+    expect(landed).toBeGreaterThanOrEqual(1);
+    expect(reread).toBeGreaterThanOrEqual(1);
+    const state = await exported(t.key, user);
+    expect(state.state).toMatchObject({ feedback_count: 21, version: 21 });
+    expectRefitted(basis, state);
+  });
+
   it("a key revoked since: 401, and nothing stored", async () => {
     const t = await setupTenant({ basis: makeBasis({ d, J: 3, seed: 22 }) });
     const user = unique("revoked");
