@@ -1,8 +1,7 @@
 // Basis lifecycle: activating a new basis re-fits each user from their raw log (lazily), no comparison lost;
 // embedder mismatches are refused; tenants without an explicit basis use the service default.
 import { describe, expect, it } from "vitest";
-import { createReferenceCore, gaussianFromCovariance } from "../../core/index.ts";
-import { admin, call, makeBasis, phiOf, setupTenant, unique, vectors } from "./helpers.ts";
+import { admin, call, expectRefitted, makeBasis, setupTenant, unique, vectors } from "./helpers.ts";
 
 const d = 8;
 const pool = vectors(10, d, 61).map((embedding) => ({ embedding }));
@@ -40,18 +39,7 @@ describe("activating a new basis", () => {
     expect(exported.state.basis).toBe(B.id);
     expect(exported.state.J).toBe(4);
     expect(exported.feedback).toHaveLength(6);
-    const n = exported.feedback.length;
-    const z = new Float64Array(n * 4);
-    const label = new Float64Array(n);
-    exported.feedback.forEach((f: any, i: number) => {
-      const a = phiOf(B, f.chosen.embedding);
-      const b = phiOf(B, f.rejected.embedding);
-      for (let j = 0; j < 4; j++) z[i * 4 + j] = a[j] - b[j];
-      label[i] = f.label;
-    });
-    const prior = gaussianFromCovariance(Float64Array.from(B.mu0), Float64Array.from(B.sigma0.flat()));
-    const fit = createReferenceCore().fitPosterior(prior, { n, z, label, weight: new Float64Array(n).fill(1) });
-    exported.state.mean.forEach((m: number, j: number) => expect(m).toBeCloseTo(fit.posterior.mean[j], 8));
+    expectRefitted(B, exported);
 
     // New feedback continues from there.
     const more = await call("POST", "/v1/feedback", { key: t.key, body: { user: u1, prompt: "p", chosen: pool[9], rejected: pool[8] } });

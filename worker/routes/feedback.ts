@@ -128,12 +128,13 @@ export function feedbackRoutes(cfg: Config) {
     };
 
     // First attempt without the read, from what this isolate last wrote for the user (if it is still usable).
+    // (It was written in the tenant's basis, so that basis is the one to update it in.)
     const known = writtenUsers.get(keyHash, body.user);
-    if (known && known.basisId === known.tenant.basisId) {
+    if (known) {
       const db = c.var.db;
       const core = await c.var.core();
       const basis = await tenantBasis(db, core, known.tenant).catch(() => null);
-      if (basis?.id === known.basisId) {
+      if (basis) {
         const prior: PriorState = { ...known, expected: { version: known.version, logHead: known.logHead } };
         // A refusal here (4xx, e.g. a dimension that no longer matches) may come from the remembered tenant being out
         // of date: the read path decides. Failures (5xx: the embedder, the core) are the same either way.
