@@ -36,3 +36,6 @@ export const integerList = (value: string): number[] => {
   }
   return [...new Set(list)].sort((a, b) => a - b);
 };
+
+/** A positive number, or "auto" (chosen by the tool). */
+export const positiveOrAuto = (value: string): number | "auto" => (value === "auto" ? "auto" : positive(value));

@@ -1,16 +1,22 @@
 // The basis artifact: what `pref train` writes and what the Worker loads. One JSON document, versioned by
 // `format`. A basis is only valid with the embedder it was trained on, so the embedder id and dimension travel
 // with it and every consumer checks them.
+//
+// pref-basis/2 adds `population`: when not null, base `population.base` (always 0) is the pooled population reward
+// w_pop . e and the prior mean is 1 on it and 0 elsewhere, so a user with no answers is scored by exactly the
+// population model and the other bases are personal deviations from it. Serving needs nothing special: it is one
+// more row of W. pref-basis/1 artifacts (no population row) still load, as `population: null`.
 import { z } from "zod";
 import type { BasisMatrix } from "./types.ts";
 
-export const BASIS_FORMAT = "pref-basis/1";
+export const BASIS_FORMAT = "pref-basis/2";
+export const BASIS_FORMATS = ["pref-basis/1", BASIS_FORMAT] as const;
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
 export const basisArtifactSchema = z
   .object({
-    format: z.literal(BASIS_FORMAT),
+    format: z.enum(BASIS_FORMATS),
     id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1-128 chars of [A-Za-z0-9._:-]"),
     created_at: z.string(),
     embedder: z.object({
@@ -24,6 +30,11 @@ export const basisArtifactSchema = z
     /** Population prior over a user's weights: a new user is scored with mu0 (the non-personalized model). */
     mu0: z.array(finite),
     sigma0: z.array(z.array(finite)),
+    /** Which base is the pooled population reward (pref-basis/2; null or absent: none). */
+    population: z
+      .object({ base: z.literal(0), reg: finite.optional() })
+      .nullable()
+      .optional(),
     /** Human-readable names of the base rewards, when known (e.g. from correlation with known attributes). */
     labels: z.array(z.string()).nullable().optional(),
     training: z.record(z.string(), z.unknown()).optional(),
@@ -37,6 +48,10 @@ export const basisArtifactSchema = z
     if (a.sigma0.length !== a.J) bad(["sigma0"], `expected ${a.J} rows, got ${a.sigma0.length}`);
     a.sigma0.forEach((row, j) => row.length !== a.J && bad(["sigma0", j], `expected ${a.J} columns, got ${row.length}`));
     if (a.labels && a.labels.length !== a.J) bad(["labels"], `expected ${a.J} labels, got ${a.labels.length}`);
+    if (a.population && a.format === "pref-basis/1") bad(["population"], "pref-basis/1 has no population row");
+    if (a.population && a.mu0.some((v, j) => v !== (j === a.population!.base ? 1 : 0))) {
+      bad(["mu0"], "with a population row the prior mean is 1 on it and 0 on every other base");
+    }
   });
 
 export type BasisArtifact = z.infer<typeof basisArtifactSchema>;
@@ -47,6 +62,8 @@ export interface LoadedBasis {
   matrix: BasisMatrix;
   mu0: Float64Array;
   sigma0: Float64Array; // J * J row-major
+  /** The base that is the pooled population reward, or null (pref-basis/1, or trained without one). */
+  populationBase: number | null;
 }
 
 export function loadBasisArtifact(json: unknown): LoadedBasis {
@@ -57,7 +74,13 @@ export function loadBasisArtifact(json: unknown): LoadedBasis {
   artifact.W.forEach((row, j) => W.set(row, j * d));
   const sigma0 = new Float64Array(J * J);
   artifact.sigma0.forEach((row, j) => sigma0.set(row, j * J));
-  return { artifact, matrix: { id: artifact.id, J, d, W }, mu0: Float64Array.from(artifact.mu0), sigma0 };
+  return {
+    artifact,
+    matrix: { id: artifact.id, J, d, W },
+    mu0: Float64Array.from(artifact.mu0),
+    sigma0,
+    populationBase: artifact.population ? artifact.population.base : null,
+  };
 }
 
 /** Inverse of loadBasisArtifact's array handling: typed arrays -> nested number arrays. */

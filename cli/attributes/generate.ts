@@ -3,7 +3,7 @@
 // Bradley-Terry noise: P(a > b) = sigmoid(beta (u(a) - u(b))). Exactly equal utilities (the user's two attributes
 // cannot tell the answers apart) are labelled as ties, as the paper's judge did when its two orders disagreed.
 import type { PromptResponses } from "../data/alpaca.ts";
-import type { Comparison } from "../data/comparisons.ts";
+import type { TextComparison } from "../data/comparisons.ts";
 import { makeRng, shuffle } from "../rng.ts";
 import { ATTRIBUTES, rawScores } from "./scorers.ts";
 import { SIDECAR_FORMAT, type Sidecar } from "./sidecar.ts";
@@ -16,11 +16,13 @@ export interface AttributesOptions {
   pairsPerPrompt: number;
   labelsPerPair: number;
   beta: number;
+  /** Strength of the taste all users share (0 = the symmetric setting). */
+  consensus: number;
   source: string;
 }
 
 export interface AttributesBenchmark {
-  comparisons: Comparison[];
+  comparisons: TextComparison[];
   sidecar: Sidecar;
   /** Share of non-tie labels that agree with the noise-free preference (how noisy beta makes them). */
   agreement: number;
@@ -38,9 +40,9 @@ export function generateAttributes(all: PromptResponses[], o: AttributesOptions)
     responses: p.responses.filter((r) => r.text.trim().length > 0).map((r) => ({ generator: r.generator, text: r.text, raw: rawScores(r.text) })),
   }));
   const std = fitStandardization(prompts.flatMap((p) => p.responses.map((r) => r.raw)));
-  const users = simulatedUsers();
+  const users = simulatedUsers(o.consensus);
   const labellers = Math.min(o.labelsPerPair, users.length);
-  const comparisons: Comparison[] = [];
+  const comparisons: TextComparison[] = [];
   let agree = 0;
   let decided = 0;
   const scored = prompts.map((p) => ({ prompt: p.prompt, responses: p.responses.map((r) => ({ generator: r.generator, text: r.text, scores: standardize(r.raw, std) })) }));
@@ -68,6 +70,7 @@ export function generateAttributes(all: PromptResponses[], o: AttributesOptions)
     source: o.source,
     seed: o.seed,
     beta: o.beta,
+    consensus: o.consensus,
     attributes: ATTRIBUTES.map((a) => ({ name: a.name, poles: a.poles, rule: a.rule })),
     standardization: std,
     users,

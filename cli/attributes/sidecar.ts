@@ -8,16 +8,26 @@ import { CliError } from "../errors.ts";
 import { writeFileAtomic } from "../data/jsonl.ts";
 import { type SimulatedUser, utility } from "./users.ts";
 
-export const SIDECAR_FORMAT = "pref-attributes-judge/1";
+export const SIDECAR_FORMAT = "pref-attributes-judge/2";
+/** Version 1 had no weights (every user liked exactly their two poles); it still loads. */
+const SIDECAR_FORMATS = ["pref-attributes-judge/1", SIDECAR_FORMAT] as const;
 
 const sidecarSchema = z.object({
-  format: z.literal(SIDECAR_FORMAT),
+  format: z.enum(SIDECAR_FORMATS),
   source: z.string(),
   seed: z.number(),
   beta: z.number(),
+  /** Strength of the shared taste (0: every user is their two poles only). */
+  consensus: z.number().optional(),
   attributes: z.array(z.object({ name: z.string(), poles: z.tuple([z.string(), z.string()]), rule: z.string() })),
   standardization: z.object({ mean: z.array(z.number()), sd: z.array(z.number()) }),
-  users: z.array(z.object({ id: z.string(), likes: z.array(z.object({ attribute: z.number().int(), sign: z.union([z.literal(1), z.literal(-1)]) })) })),
+  users: z.array(
+    z.object({
+      id: z.string(),
+      likes: z.array(z.object({ attribute: z.number().int(), sign: z.union([z.literal(1), z.literal(-1)]) })),
+      weights: z.array(z.number()).optional(),
+    }),
+  ),
   prompts: z.array(
     z.object({
       prompt: z.string(),
@@ -58,7 +68,14 @@ export function loadJudge(file: string): Judge {
   } catch (error) {
     throw new CliError(`judging sidecar ${file} is unreadable: ${(error as Error).message.slice(0, 300)}`);
   }
-  const users = new Map(sidecar.users.map((u) => [u.id, u as SimulatedUser]));
+  const nAttributes = sidecar.attributes.length;
+  const weightsOf = (u: Sidecar["users"][number]) => {
+    if (u.weights) return u.weights;
+    const w = new Array<number>(nAttributes).fill(0);
+    for (const l of u.likes) w[l.attribute] += l.sign;
+    return w;
+  };
+  const users = new Map(sidecar.users.map((u) => [u.id, { id: u.id, likes: u.likes, weights: weightsOf(u) } as SimulatedUser]));
   const byPrompt = new Map<string, Map<string, number[]>>();
   for (const p of sidecar.prompts) byPrompt.set(p.prompt, new Map(p.responses.map((r) => [r.text, r.scores])));
   return {

@@ -4,6 +4,7 @@ import type { QueryCriterion } from "../eval/methods.ts";
 import path from "node:path";
 import { type Command, Option } from "commander";
 import { writeFileAtomic } from "../data/jsonl.ts";
+import { mergeCalibrations } from "../eval/calibration.ts";
 import { renderAccuracyChart } from "../eval/chart.ts";
 import { type PerUserValues, METHODS, type SettingResult, curvesFrom } from "../eval/protocol.ts";
 import { runEval } from "../eval/run.ts";
@@ -23,15 +24,28 @@ interface BenchOptions extends TrainOptions {
 
 function pool(results: SettingResult[], withWin: boolean): SettingResult {
   const perUser = {} as PerUserValues;
+  const calibration = {} as SettingResult["calibration"];
   for (const m of METHODS) {
     const cat = (f: (r: SettingResult) => number[][]) => results[0].k.map((_, ki) => results.flatMap((r) => f(r)[ki]));
-    perUser[m] = { accuracy: cat((r) => r.perUser[m].accuracy), auc: cat((r) => r.perUser[m].auc), win: cat((r) => r.perUser[m].win) };
+    perUser[m] = {
+      accuracy: cat((r) => r.perUser[m].accuracy),
+      auc: cat((r) => r.perUser[m].auc),
+      win: cat((r) => r.perUser[m].win),
+      logLoss: cat((r) => r.perUser[m].logLoss),
+    };
+    calibration[m] = results[0].k.map((_, ki) => mergeCalibrations(results.map((r) => r.calibration[m][ki])));
   }
   const mean = (f: (r: SettingResult) => number) => Number((results.reduce((s, r) => s + f(r), 0) / results.length).toFixed(1));
   return {
     k: results[0].k,
     curves: curvesFrom(perUser, withWin),
     perUser,
+    calibration,
+    split: {
+      prompt: results.reduce((s, r) => s + r.split.prompt, 0),
+      pair: results.reduce((s, r) => s + r.split.pair, 0),
+      skipped: results.reduce((s, r) => s + r.split.skipped, 0),
+    },
     users: results.reduce((s, r) => s + r.users, 0),
     pool: mean((r) => r.pool),
     test: mean((r) => r.test),
@@ -68,13 +82,28 @@ export function registerBench(program: Command): void {
       }
       const s = pool(seen, withWin);
       const u = unseen.length ? pool(unseen, withWin) : null;
-      const strip = (x: SettingResult) => ({ k: x.k, users: x.users, pool_per_user: x.pool, test_per_user: x.test, curves: x.curves });
+      const strip = (x: SettingResult) => ({ k: x.k, users: x.users, split: x.split, pool_per_user: x.pool, test_per_user: x.test, curves: x.curves, calibration: x.calibration });
       const summary = {
         data: o.data,
         embedder: o.embedder,
         bases: o.bases,
         runs: o.runs,
-        flags: { init: o.init, reg: o.reg, iterations: o.iterations, holdout: o.holdout, holdout_prompts: o.holdoutPrompts, criterion: o.criterion, seeds: o.seeds, shrinkage: o.shrinkage },
+        flags: {
+          population: o.population,
+          init: o.init,
+          reg: o.reg,
+          population_reg: o.populationReg,
+          validate_users: o.validateUsers,
+          validate_prompts: o.validatePrompts,
+          refit: o.refit,
+          prior_em: o.priorEm,
+          iterations: o.iterations,
+          holdout: o.holdout,
+          holdout_prompts: o.holdoutPrompts,
+          criterion: o.criterion,
+          seeds: o.seeds,
+          shrinkage: o.shrinkage,
+        },
         seconds: times,
         seen: strip(s),
         ...(u ? { unseen_prompts: strip(u) } : {}),

@@ -39,6 +39,8 @@ export function registerLabelBasis(program: Command): void {
         phi.set(core.project(basis.matrix.id, vectors.subarray(s * d, (s + m) * d), m), s * J);
       }
       const labels = labelBases(judge, phi, J);
+      // The population row is everyone's pooled reward, whatever attribute it leans to.
+      if (basis.populationBase !== null) labels[basis.populationBase].label = `population (everyone's pooled reward; ${labels[basis.populationBase].label})`;
       const updated = basisArtifactSchema.parse({ ...json, labels: labels.map((l) => l.label) });
       writeFileAtomic(o.basis, JSON.stringify(updated));
       labels.forEach((l, j) => note(`base ${j + 1}: ${l.label}   [${judge.sidecar.attributes.map((a, i) => `${a.name} ${l.correlations[i]}`).join(", ")}]`));

@@ -5,7 +5,7 @@ import { readPromptResponses } from "../data/alpaca.ts";
 import { writeJsonLines } from "../data/jsonl.ts";
 import { generateAttributes } from "../attributes/generate.ts";
 import { sidecarPathFor, writeSidecar } from "../attributes/sidecar.ts";
-import { integer, positive } from "../options.ts";
+import { integer, nonNegative, positive } from "../options.ts";
 import { note } from "../progress.ts";
 
 export function registerMakeAttributes(program: Command): void {
@@ -19,8 +19,9 @@ export function registerMakeAttributes(program: Command): void {
     .option("--pairs-per-prompt <n>", "distinct response pairs per prompt", integer(1), 10)
     .option("--labels-per-pair <n>", "simulated users labelling each pair (of 84)", integer(1, 84), 28)
     .option("--beta <b>", "Bradley-Terry inverse temperature on standardised utilities", positive, 3)
+    .option("--consensus <s>", "strength of a taste every user shares, on top of their two poles (0 = the symmetric setting; 2 = the consensus benchmark)", nonNegative, 0)
     .addHelpText("after", "\nExample:\n  npx pref make-attributes --data ../shared/data/alpacaeval-responses.jsonl.gz --out .cache/attrs.jsonl.gz")
-    .action(async (o: { data: string; out: string; prompts: number; seed: number; pairsPerPrompt: number; labelsPerPair: number; beta: number }) => {
+    .action(async (o: { data: string; out: string; prompts: number; seed: number; pairsPerPrompt: number; labelsPerPair: number; beta: number; consensus: number }) => {
       const started = performance.now();
       const prompts = await readPromptResponses(o.data);
       const bench = generateAttributes(prompts, {
@@ -29,6 +30,7 @@ export function registerMakeAttributes(program: Command): void {
         pairsPerPrompt: o.pairsPerPrompt,
         labelsPerPair: o.labelsPerPair,
         beta: o.beta,
+        consensus: o.consensus,
         source: o.data,
       });
       writeJsonLines(o.out, bench.comparisons);

@@ -10,9 +10,8 @@ import { type Judge, loadJudge, sidecarPathFor } from "../attributes/sidecar.ts"
 import { loadCore } from "../core.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { assertReadableFile } from "../data/jsonl.ts";
-import { embedItems } from "../embedders/embed-items.ts";
+import { embedDataset } from "../embedders/dataset-embeddings.ts";
 import type { EmbedderFlags } from "../embedders/flags.ts";
-import { createEmbedder } from "../embedders/index.ts";
 import { CliError } from "../errors.ts";
 import { POPULATION_FORMAT, SPLIT_FORMAT } from "../train/run.ts";
 
@@ -20,7 +19,7 @@ export interface SplitFile {
   format: string;
   data: string;
   seed: number;
-  users: { train: string[]; heldout: string[] };
+  users: { train: string[]; validation?: string[]; heldout: string[] };
   prompts: { heldout: string[] };
 }
 
@@ -37,11 +36,13 @@ export interface EvalContext {
   J: number;
   d: number;
   /** nItems x d */
-  embeddings: Float64Array;
+  embeddings: Float32Array;
   /** nItems x J: phi = W e, from the core */
   phi: Float64Array;
-  /** nItems: the pooled population model's reward w . e */
+  /** nItems: the population model's reward w_pop . e */
   population: Float64Array;
+  /** A user's dataset rows, in file order (empty for an unknown user). */
+  rowsOf(user: string): Int32Array;
 }
 
 export const itemKey = (prompt: string, text: string) => `${prompt}\u0000${text}`;
@@ -76,37 +77,55 @@ export async function loadEvalContext(runDir: string, flags: Partial<EmbedderFla
   const judge = fs.existsSync(sidecarFile) ? loadJudge(sidecarFile) : null;
 
   const { J, d } = basis.matrix;
-  const embedder = createEmbedder(basis.artifact.embedder.id, flags);
+  const embedderId = basis.artifact.embedder.id;
+  if (data.embedder !== null && data.embedder !== embedderId) {
+    throw new CliError(`${dataFile} holds embeddings from "${data.embedder}", but the basis reads "${embedderId}"`);
+  }
   const itemIndex = new Map<string, number>();
-  const items: { prompt: string; text: string }[] = [];
-  const add = (prompt: string, text: string) => {
-    const key = itemKey(prompt, text);
-    if (!itemIndex.has(key)) {
-      itemIndex.set(key, items.length);
-      items.push({ prompt, text });
+  data.items.forEach((it, i) => itemIndex.set(itemKey(data.prompts[it.prompt], it.text), i));
+  const extra: { prompt: string; text: string }[] = [];
+  if (judge) {
+    for (const p of judge.sidecar.prompts) {
+      for (const r of p.responses) {
+        const key = itemKey(p.prompt, r.text);
+        if (itemIndex.has(key)) continue;
+        itemIndex.set(key, data.items.length + extra.length);
+        extra.push({ prompt: p.prompt, text: r.text });
+      }
     }
-  };
-  for (const it of data.items) add(data.prompts[it.prompt], it.text);
-  if (judge) for (const p of judge.sidecar.prompts) for (const r of p.responses) add(p.prompt, r.text);
-  const embedded = await embedItems(embedder, items, "embedding items");
-  if (embedded.d !== d) throw new CliError(`basis expects d = ${d} but ${embedder.id} gives ${embedded.d}`);
+  }
+  const embedded = await embedDataset(data, embedderId, flags, extra);
+  if (embedded.d !== d) throw new CliError(`basis expects d = ${d} but ${embedderId} gives ${embedded.d}`);
 
   const core = await loadCore();
   core.loadBasis(basis.matrix);
-  const n = items.length;
+  const n = embedded.n;
   const phi = new Float64Array(n * J);
   for (let s = 0; s < n; s += MAX_CANDIDATES) {
     const m = Math.min(MAX_CANDIDATES, n - s);
     phi.set(core.project(basis.matrix.id, embedded.vectors.subarray(s * d, (s + m) * d), m), s * J);
   }
-  const w = Float64Array.from(pop.w);
-  if (w.length !== d) throw new CliError(`population model has ${w.length} weights, the basis has d = ${d}`);
+  // The population model: the basis's own population row when it has one (so k = 0 is exactly it), else the pooled
+  // model trained beside the basis.
   const population = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += w[k] * embedded.vectors[i * d + k];
-    population[i] = s;
+  if (basis.populationBase !== null) {
+    for (let i = 0; i < n; i++) population[i] = phi[i * J + basis.populationBase];
+  } else {
+    const w = Float64Array.from(pop.w);
+    if (w.length !== d) throw new CliError(`population model has ${w.length} weights, the basis has d = ${d}`);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += w[k] * embedded.vectors[i * d + k];
+      population[i] = s;
+    }
   }
   const prior = gaussianFromCovariance(basis.mu0, basis.sigma0);
-  return { runDir, basis, prior, split, data, judge, core, itemIndex, J, d, embeddings: embedded.vectors, phi, population };
+  const byUser: number[][] = data.users.map(() => []);
+  for (let r = 0; r < data.n; r++) byUser[data.user[r]].push(r);
+  const userIndex = new Map(data.users.map((u, i) => [u, i]));
+  const rowsOf = (user: string) => {
+    const u = userIndex.get(user);
+    return u === undefined ? new Int32Array(0) : Int32Array.from(byUser[u]);
+  };
+  return { runDir, basis, prior, split, data, judge, core, itemIndex, J, d, embeddings: embedded.vectors, phi, population, rowsOf };
 }

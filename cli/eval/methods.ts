@@ -8,6 +8,7 @@ import { covarianceOf } from "../../core/gaussian.ts";
 import { sigmoidSlope } from "../../core/logistic.ts";
 import type { Gaussian, Observations, PairCriterion } from "../../core/types.ts";
 import { childSeed, makeRng, shuffle } from "../rng.ts";
+import { denseMap } from "../linalg/linear-map.ts";
 import { fitLogistic } from "../train/logistic-regression.ts";
 import type { EvalContext } from "./context.ts";
 import type { UserSplit } from "./users.ts";
@@ -175,7 +176,7 @@ export function runPerUser(ctx: EvalContext, s: UserSplit, ks: number[], order: 
     chosen.forEach((c, r) => {
       for (let q = 0; q < d; q++) X[r * d + q] = embeddings[s.poolA[c] * d + q] - embeddings[s.poolB[c] * d + q];
     });
-    const w = fitLogistic(X, chosen.length, d, new Float64Array(chosen.length).fill(1), Float64Array.from(chosen, (c) => s.poolLabel[c]), { reg });
+    const w = fitLogistic(denseMap(X, chosen.length, d), new Float64Array(chosen.length).fill(1), Float64Array.from(chosen, (c) => s.poolLabel[c]), { reg });
     out.set(k, (i) => {
       let v = 0;
       for (let q = 0; q < d; q++) v += w[q] * embeddings[i * d + q];

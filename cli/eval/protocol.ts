@@ -1,9 +1,14 @@
-// The evaluation protocol of DESIGN.md section 5 for one setting (held-out users on the prompts the basis saw, or on
-// prompts it never saw): per user and seed, pool/test split by prompt, every method at every k, then the average over
-// users (per-user values first averaged over seeds) with the standard error across users.
+// The evaluation protocol (docs/evaluation.md) for one setting (held-out users on the prompts the basis saw, or on
+// prompts it never saw): per user and seed, a pool/test split (by prompt, or by pair for users with too few prompts),
+// every method at every k, then the average over users (per-user values first averaged over seeds) with the
+// standard error across users; plus calibration of the predicted probabilities against the users' actual choices.
 import type { QueryCriterion } from "./methods.ts";
+import { predictive } from "../../core/gaussian.ts";
+import { sigmoid } from "../../core/logistic.ts";
 import type { Gaussian } from "../../core/types.ts";
 import { startProgress } from "../progress.ts";
+import { logLoss } from "../train/prior-scale.ts";
+import { type Calibration, Reliability } from "./calibration.ts";
 import type { EvalContext } from "./context.ts";
 import { accuracy, meanStderr, symmetricAuc } from "./metrics.ts";
 import { type Reward, lambdaReward, randomOrder, runActive, runOracle, runPerUser, runRandom } from "./methods.ts";
@@ -17,17 +22,30 @@ export interface Curve {
   auc: number[];
   stderr: number[];
   auc_stderr: number[];
+  /** Mean predictive log-loss per test comparison against the users' labels (ties included), and its stderr. */
+  log_loss: number[];
+  log_loss_stderr: number[];
   win_rate?: number[];
   win_rate_stderr?: number[];
 }
 
 /** Per method: metric -> [k][user] of per-user values (averaged over seeds), for pooling users across runs. */
-export type PerUserValues = Record<Method, { accuracy: number[][]; auc: number[][]; win: number[][] }>;
+export type PerUserValues = Record<Method, { accuracy: number[][]; auc: number[][]; win: number[][]; logLoss: number[][] }>;
+
+/** How the evaluated users' pool and test sets were split, and how many users could not be evaluated. */
+export interface SplitCounts {
+  prompt: number;
+  pair: number;
+  skipped: number;
+}
 
 export interface SettingResult {
   k: number[];
   curves: Record<Method, Curve>;
   perUser: PerUserValues;
+  /** Reliability of each method's predicted probabilities, per k (pooled over users and seeds). */
+  calibration: Record<Method, Calibration[]>;
+  split: SplitCounts;
   users: number;
   /** Mean pool and test sizes per user (to read the numbers against). */
   pool: number;
@@ -45,9 +63,13 @@ interface Scored {
   acc: number;
   auc: number;
   win: number;
+  logLoss: number;
 }
 
-function score(reward: Reward, s: UserSplit, population: Float64Array): Scored {
+/** Probability that the user prefers a over b (items), from a method. */
+type Probability = (a: number, b: number) => number;
+
+function score(reward: Reward, probability: Probability, s: UserSplit, population: Float64Array, reliability: Reliability): Scored {
   const cache = new Map<number, number>();
   const r = (i: number) => {
     let v = cache.get(i);
@@ -74,7 +96,13 @@ function score(reward: Reward, s: UserSplit, population: Float64Array): Scored {
     }
     win = total / s.winPrompts.length;
   }
-  return { acc: accuracy(m, s.testTruth), auc: symmetricAuc(m, s.testTruth), win };
+  let loss = 0;
+  for (let i = 0; i < s.label.length; i++) {
+    const p = probability(s.labelA[i], s.labelB[i]);
+    reliability.add(p, s.label[i]);
+    loss += logLoss(p, s.label[i]) / s.label.length;
+  }
+  return { acc: accuracy(m, s.testTruth), auc: symmetricAuc(m, s.testTruth), win, logLoss: loss };
 }
 
 function argmax(values: number[]): number {
@@ -85,54 +113,76 @@ function argmax(values: number[]): number {
 
 export function runSetting(ctx: EvalContext, users: string[], inSetting: (prompt: number) => boolean, setting: string, o: ProtocolOptions): SettingResult {
   const { ks } = o;
+  const { J, phi } = ctx;
   // results[method][k][user] = per-seed scores
   const results = new Map<Method, Scored[][][]>(METHODS.map((m) => [m, ks.map(() => users.map(() => [] as Scored[]))]));
+  const reliability = new Map<Method, Reliability[]>(METHODS.map((m) => [m, ks.map(() => new Reliability())]));
   const add = (m: Method, ki: number, ui: number, sc: Scored) => results.get(m)![ki][ui].push(sc);
   const population: Reward = (i) => ctx.population[i];
+  const populationProbability: Probability = (a, b) => sigmoid(ctx.population[a] - ctx.population[b]);
+  const posteriorProbability = (g: Gaussian): Probability => {
+    const z = new Float64Array(J);
+    return (a, b) => {
+      for (let j = 0; j < J; j++) z[j] = phi[a * J + j] - phi[b * J + j];
+      return predictive(g, z).probability;
+    };
+  };
+  const rewardProbability = (r: Reward): Probability => (a, b) => sigmoid(r(a) - r(b));
   const bar = startProgress(`eval ${setting}`, users.length * o.seeds);
+  const split: SplitCounts = { prompt: 0, pair: 0, skipped: 0 };
   let poolSize = 0;
   let testSize = 0;
   let counted = 0;
   users.forEach((user, ui) => {
+    let by: "prompt" | "pair" | null = null;
     for (let seed = 0; seed < o.seeds; seed++) {
       const s = splitUser(ctx, user, inSetting, seed, setting);
       bar.increment();
-      if (s.poolA.length === 0 || s.testTruth.length === 0) continue;
+      if (s.by === null || s.poolA.length === 0 || s.testTruth.length === 0) continue;
+      by = s.by;
       poolSize += s.poolA.length;
       testSize += s.testTruth.length;
       counted++;
-      const asReward = (g: Gaussian) => lambdaReward(ctx, g.mean);
+      const sc = (m: Method, ki: number, reward: Reward, probability: Probability) => score(reward, probability, s, ctx.population, reliability.get(m)![ki]);
       const active = runActive(ctx, s, ks, o.criterion);
       const order = randomOrder(s, seed);
       const random = runRandom(ctx, s, ks, order);
       const perUser = runPerUser(ctx, s, ks, order, o.perUserReg);
-      const oracle = score(asReward(runOracle(ctx, s)), s, ctx.population);
-      const pop = score(population, s, ctx.population);
+      const oracle = runOracle(ctx, s);
       ks.forEach((k, ki) => {
-        add("active", ki, ui, score(asReward(active.get(k)!), s, ctx.population));
-        add("random", ki, ui, score(asReward(random.get(k)!), s, ctx.population));
-        add("per_user", ki, ui, score(perUser.get(k)!, s, ctx.population));
-        add("oracle", ki, ui, oracle);
-        add("population", ki, ui, pop);
+        const a = active.get(k)!;
+        const r = random.get(k)!;
+        add("active", ki, ui, sc("active", ki, lambdaReward(ctx, a.mean), posteriorProbability(a)));
+        add("random", ki, ui, sc("random", ki, lambdaReward(ctx, r.mean), posteriorProbability(r)));
+        add("per_user", ki, ui, sc("per_user", ki, perUser.get(k)!, rewardProbability(perUser.get(k)!)));
+        add("oracle", ki, ui, sc("oracle", ki, lambdaReward(ctx, oracle.mean), posteriorProbability(oracle)));
+        add("population", ki, ui, sc("population", ki, population, populationProbability));
       });
     }
+    if (by === null) split.skipped++;
+    else split[by]++;
   });
   bar.stop();
   const perUserMean = (xs: Scored[], f: (s: Scored) => number) => meanStderr(xs.map(f)).mean;
   const perUser = {} as PerUserValues;
+  const calibration = {} as Record<Method, Calibration[]>;
   for (const m of METHODS) {
     const byK = results.get(m)!;
     perUser[m] = {
       accuracy: byK.map((us) => us.map((xs) => perUserMean(xs, (x) => x.acc))),
       auc: byK.map((us) => us.map((xs) => perUserMean(xs, (x) => x.auc))),
       win: byK.map((us) => us.map((xs) => perUserMean(xs, (x) => x.win))),
+      logLoss: byK.map((us) => us.map((xs) => perUserMean(xs, (x) => x.logLoss))),
     };
+    calibration[m] = reliability.get(m)!.map((r) => r.result());
   }
   return {
     k: ks,
     curves: curvesFrom(perUser, ctx.judge !== null),
     perUser,
-    users: users.length,
+    calibration,
+    split,
+    users: split.prompt + split.pair,
     pool: round(poolSize / Math.max(1, counted), 1),
     test: round(testSize / Math.max(1, counted), 1),
   };
@@ -145,11 +195,14 @@ export function curvesFrom(perUser: PerUserValues, withWinRate: boolean): Record
     const acc = perUser[m].accuracy.map(meanStderr);
     const auc = perUser[m].auc.map(meanStderr);
     const win = perUser[m].win.map(meanStderr);
+    const loss = perUser[m].logLoss.map(meanStderr);
     curves[m] = {
       accuracy: acc.map((x) => round(x.mean)),
       auc: auc.map((x) => round(x.mean)),
       stderr: acc.map((x) => round(x.stderr)),
       auc_stderr: auc.map((x) => round(x.stderr)),
+      log_loss: loss.map((x) => round(x.mean)),
+      log_loss_stderr: loss.map((x) => round(x.stderr)),
     };
     if (withWinRate) {
       curves[m].win_rate = win.map((x) => round(x.mean));

@@ -3,6 +3,7 @@
 import type { QueryCriterion } from "./methods.ts";
 import path from "node:path";
 import { writeFileAtomic } from "../data/jsonl.ts";
+import { CliError } from "../errors.ts";
 import type { EmbedderFlags } from "../embedders/flags.ts";
 import { note } from "../progress.ts";
 import { renderAccuracyChart } from "./chart.ts";
@@ -36,6 +37,11 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   const users = ctx.split.users.heldout;
   const protocol = { ks: o.queries, seeds: o.seeds, criterion: o.criterion, perUserReg: o.perUserReg };
   const seen = runSetting(ctx, users, (p) => !heldoutPrompts.has(p), "seen", protocol);
+  if (seen.users === 0) {
+    throw new CliError(
+      `none of the ${users.length} held-out users can be evaluated: each needs comparisons on at least two distinct response pairs (one for the pool, one for the test)`,
+    );
+  }
   let unseen: SettingResult | null = null;
   if (heldoutPrompts.size > 0) unseen = runSetting(ctx, users, (p) => heldoutPrompts.has(p), "unseen", protocol);
   const tDone = performance.now();
@@ -50,11 +56,24 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     seeds: o.seeds,
     criterion: o.criterion,
     truth: ctx.judge ? "each simulated user's noise-free preference (judging sidecar), ties excluded" : "labels, ties excluded",
+    split: seen.split,
     pool_per_user: seen.pool,
     test_per_user: seen.test,
     curves: seen.curves,
+    calibration: seen.calibration,
   };
-  if (unseen) result.unseen_prompts = { k: unseen.k, prompts: heldoutPrompts.size, pool_per_user: unseen.pool, test_per_user: unseen.test, curves: unseen.curves };
+  if (!ctx.judge) result.win_rate = "not measured: needs each test prompt's candidate set and the user's utility of every candidate (a judging sidecar)";
+  if (unseen) {
+    result.unseen_prompts = {
+      k: unseen.k,
+      prompts: heldoutPrompts.size,
+      split: unseen.split,
+      pool_per_user: unseen.pool,
+      test_per_user: unseen.test,
+      curves: unseen.curves,
+      calibration: unseen.calibration,
+    };
+  }
   result.seconds = { load: round((tLoaded - t0) / 1000), protocol: round((tDone - tLoaded) / 1000), total: round((performance.now() - t0) / 1000) };
 
   const outDir = o.out ?? o.run;
@@ -64,8 +83,8 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   writeFileAtomic(path.join(outDir, "eval.json"), JSON.stringify(result, null, 1));
   writeFileAtomic(path.join(outDir, "eval.svg"), svg);
   if (!o.quiet) {
-    process.stdout.write(`${formatTable("seen prompts", seen)}\n`);
-    if (unseen) process.stdout.write(`\n${formatTable("unseen prompts", unseen)}\n`);
+    process.stdout.write(`${formatTable("seen prompts", seen, ctx.judge !== null)}\n`);
+    if (unseen) process.stdout.write(`\n${formatTable("unseen prompts", unseen, ctx.judge !== null)}\n`);
   }
   note(`eval took ${(result.seconds as { total: number }).total} s (${(result.seconds as { protocol: number }).protocol} s protocol); wrote ${path.join(outDir, "eval.json")} and eval.svg`);
   return { result, seen, unseen };

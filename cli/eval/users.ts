@@ -1,7 +1,8 @@
-// A held-out user's data for one evaluation setting: their comparisons split by prompt into a query pool (what the
-// methods may ask about) and a test set (what they are scored on), plus the test prompts' candidate lists for the
-// best-of-N win rate. Splitting by prompt keeps every test prompt unseen by the user's own queries.
-import { childSeed, makeRng, shuffle } from "../rng.ts";
+// A held-out user's data for one evaluation setting: their comparisons split into a query pool (what the methods may
+// ask about) and a test set (what they are scored on; cli/data/pool-test.ts: by prompt, or by pair when the user has
+// too few prompts), plus the test prompts' candidate lists for the best-of-N win rate.
+import { type SplitBy, splitPoolTest } from "../data/pool-test.ts";
+import { childSeed, makeRng } from "../rng.ts";
 import type { EvalContext } from "./context.ts";
 import { itemKey } from "./context.ts";
 
@@ -15,29 +16,40 @@ export interface UserSplit {
   testA: number[];
   testB: number[];
   testTruth: number[];
+  /** Every test comparison with the user's label (ties included): for calibration against observed choices. */
+  labelA: number[];
+  labelB: number[];
+  label: number[];
+  /** How pool and test were split (null: the user has fewer than two distinct pairs and cannot be evaluated). */
+  by: SplitBy | null;
   /** Test prompts with candidates known to the judge: candidate items and this user's utility of each. */
   winPrompts: { items: number[]; utility: number[] }[];
 }
 
 export function splitUser(ctx: EvalContext, userName: string, inSetting: (prompt: number) => boolean, seed: number, setting: string): UserSplit {
   const { data, judge } = ctx;
-  const u = data.users.indexOf(userName);
-  const rows: number[] = [];
-  if (u >= 0) for (let r = 0; r < data.n; r++) if (data.user[r] === u && inSetting(data.prompt[r]) && data.a[r] !== data.b[r]) rows.push(r);
-  const prompts = [...new Set(rows.map((r) => data.prompt[r]))].sort((a, b) => a - b);
-  shuffle(prompts, makeRng(childSeed(seed, setting, userName)));
-  const poolPrompts = new Set(prompts.slice(0, Math.ceil(prompts.length / 2)));
-  const split: UserSplit = { user: userName, poolA: [], poolB: [], poolLabel: [], testA: [], testB: [], testTruth: [], winPrompts: [] };
+  const rows = Array.from(ctx.rowsOf(userName)).filter((r) => inSetting(data.prompt[r]) && data.a[r] !== data.b[r]);
+  const nItems = data.items.length;
+  const { pool, test, by } = splitPoolTest(
+    rows.map((r) => data.prompt[r]),
+    rows.map((r) => Math.min(data.a[r], data.b[r]) * nItems + Math.max(data.a[r], data.b[r])),
+    makeRng(childSeed(seed, setting, userName)),
+  );
+  const split: UserSplit = { user: userName, poolA: [], poolB: [], poolLabel: [], testA: [], testB: [], testTruth: [], labelA: [], labelB: [], label: [], by, winPrompts: [] };
   const testPrompts = new Set<number>();
-  for (const r of rows) {
+  for (const i of pool) {
+    const r = rows[i];
+    split.poolA.push(data.a[r]);
+    split.poolB.push(data.b[r]);
+    split.poolLabel.push(data.label[r]);
+  }
+  for (const i of test) {
+    const r = rows[i];
     const a = data.a[r];
     const b = data.b[r];
-    if (poolPrompts.has(data.prompt[r])) {
-      split.poolA.push(a);
-      split.poolB.push(b);
-      split.poolLabel.push(data.label[r]);
-      continue;
-    }
+    split.labelA.push(a);
+    split.labelB.push(b);
+    split.label.push(data.label[r]);
     testPrompts.add(data.prompt[r]);
     let truth: number;
     if (judge) {

@@ -71,3 +71,59 @@ export function symmetricPower(a: Float64Array, n: number, power: number, floor 
   }
   return out;
 }
+
+/**
+ * The k eigenpairs of largest eigenvalue of a symmetric n x n matrix (n large, k small) by block subspace iteration
+ * with a Rayleigh-Ritz step: Jacobi on the whole matrix would cost n^3 per sweep. Iterates on `extra` more
+ * directions than asked, which converges to the eigenvalues largest in magnitude; the Ritz step then orders them by
+ * signed value, so a matrix with large negative eigenvalues needs enough extra directions to hold them.
+ */
+export function topEigen(a: Float64Array, n: number, k: number, o: { extra?: number; iterations?: number; seed?: number } = {}): Eigen {
+  const m = Math.min(n, k + (o.extra ?? Math.max(8, k)));
+  let state = (o.seed ?? 1) >>> 0;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296 - 0.5;
+  };
+  let V = Float64Array.from({ length: n * m }, uniform); // n x m, columns are the directions
+  orthonormalizeColumns(V, n, m);
+  const times = (X: Float64Array) => {
+    const out = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < n; t++) {
+        const ait = a[i * n + t];
+        if (ait === 0) continue;
+        for (let j = 0; j < m; j++) out[i * m + j] += ait * X[t * m + j];
+      }
+    }
+    return out;
+  };
+  for (let it = 0; it < (o.iterations ?? 40); it++) {
+    V = times(V);
+    orthonormalizeColumns(V, n, m);
+  }
+  const AV = times(V);
+  const small = new Float64Array(m * m); // V^T A V
+  for (let x = 0; x < m; x++) for (let y = 0; y < m; y++) for (let i = 0; i < n; i++) small[x * m + y] += V[i * m + x] * AV[i * m + y];
+  for (let x = 0; x < m; x++) for (let y = 0; y < x; y++) small[x * m + y] = small[y * m + x] = (small[x * m + y] + small[y * m + x]) / 2;
+  const ritz = symmetricEigen(small, m);
+  const kk = Math.min(k, m);
+  const vectors = new Float64Array(n * kk);
+  for (let i = 0; i < n; i++) for (let c = 0; c < kk; c++) for (let x = 0; x < m; x++) vectors[i * kk + c] += V[i * m + x] * ritz.vectors[x * m + c];
+  return { values: ritz.values.slice(0, kk), vectors };
+}
+
+/** Modified Gram-Schmidt on the m columns of an n x m row-major matrix, in place (a dependent column becomes 0). */
+export function orthonormalizeColumns(V: Float64Array, n: number, m: number): void {
+  for (let c = 0; c < m; c++) {
+    for (let p = 0; p < c; p++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += V[i * m + c] * V[i * m + p];
+      for (let i = 0; i < n; i++) V[i * m + c] -= s * V[i * m + p];
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += V[i * m + c] ** 2;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < n; i++) V[i * m + c] = norm > 1e-300 ? V[i * m + c] / norm : 0;
+  }
+}

@@ -4,19 +4,20 @@
 //   2. rotated to the principal axes of the users' weights (base 1 explains the most user variation), then
 //   3. signed so that the average user likes each base reward (mu0 >= 0).
 // So bases are comparable across runs, ordered by importance, and the prior's scale means the same for every base.
-import { matTmul, matmul, matmulT } from "../linalg/dense.ts";
+// With a population reward only the deviation rows are free: the population row is not part of the ambiguity.
+import { matTmul, matmul } from "../linalg/dense.ts";
 import { symmetricEigen, symmetricPower } from "../linalg/eigen.ts";
 
+/** Z (P x J) holds the base-reward differences W x_p of the training pairs. */
 export function fixGauge(
   W: Float64Array,
   lambdas: Float64Array,
-  dE: Float64Array,
+  Z: Float64Array,
   P: number,
   d: number,
   J: number,
   U: number,
 ): { W: Float64Array; lambdas: Float64Array; baseVariance: number[] } {
-  const Z = matmulT(dE, W, P, d, J); // P x J: base-reward differences on the training pairs
   const C = matTmul(Z, Z, P, J, J).map((v) => v / P);
   const floor = 1e-12 * Math.max(...Array.from({ length: J }, (_, j) => C[j * J + j]), 1e-300);
   const W1 = matmul(symmetricPower(C, J, -0.5, floor), W, J, J, d);

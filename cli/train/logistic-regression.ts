@@ -1,8 +1,9 @@
 // Ridge logistic regression on difference vectors with aggregated labels (n_i trials, s_i "a preferred" in total,
 // so soft and tied labels work): min sum_i [n_i softplus(w . x_i) - s_i w . x_i] + reg/2 ||w||^2, by Newton with CG
-// on Hessian-vector products (never forms the d x d Hessian). Serves the two baselines that live in embedding space:
-// the pooled population reward model and the per-user model without a basis.
+// on Hessian-vector products (never forms the d x d Hessian). X is any LinearMap: the implicit pair design for the
+// pooled population reward model, a small dense matrix for the per-user baseline.
 import { conjugateGradient } from "../linalg/cg.ts";
+import type { LinearMap } from "../linalg/linear-map.ts";
 import { bce, sigmoid, sigmoidSlope } from "./logistic.ts";
 
 export interface LogisticOptions {
@@ -11,24 +12,19 @@ export interface LogisticOptions {
   cgIterations?: number;
   /** Stop when ||grad|| <= tolerance x (1 + ||initial grad||). */
   tolerance?: number;
+  /** Warm start (e.g. the fit at a neighbouring regularisation). */
+  init?: Float64Array;
   /** Called after every Newton step (for a progress bar). */
   onStep?: () => void;
 }
 
-export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float64Array, successes: Float64Array, o: LogisticOptions): Float64Array {
-  const w = new Float64Array(d);
-  const m = new Float64Array(n);
-  const margins = (v: Float64Array, out: Float64Array) => {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      const off = i * d;
-      for (let k = 0; k < d; k++) s += X[off + k] * v[k];
-      out[i] = s;
-    }
-  };
-  const loss = (mm: Float64Array, v: Float64Array) => {
+export function fitLogistic(X: LinearMap, trials: Float64Array, successes: Float64Array, o: LogisticOptions): Float64Array {
+  const n = X.rows;
+  const d = X.cols;
+  const w = o.init ? Float64Array.from(o.init) : new Float64Array(d);
+  const loss = (m: Float64Array, v: Float64Array) => {
     let f = 0;
-    for (let i = 0; i < n; i++) f += trials[i] * bce(mm[i], successes[i] / trials[i]);
+    for (let i = 0; i < n; i++) if (trials[i] > 0) f += trials[i] * bce(m[i], successes[i] / trials[i]);
     let v2 = 0;
     for (let k = 0; k < d; k++) v2 += v[k] * v[k];
     return f + 0.5 * o.reg * v2;
@@ -36,16 +32,15 @@ export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float
   const maxNewton = o.maxNewton ?? 30;
   const tol = o.tolerance ?? 1e-6;
   let firstNorm = -1;
+  let m = X.apply(w);
   for (let it = 0; it < maxNewton; it++) {
-    margins(w, m);
-    const grad = new Float64Array(d);
+    const residual = new Float64Array(n);
     const curv = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const r = trials[i] * sigmoid(m[i]) - successes[i];
+      residual[i] = trials[i] * sigmoid(m[i]) - successes[i];
       curv[i] = trials[i] * sigmoidSlope(m[i]);
-      const off = i * d;
-      for (let k = 0; k < d; k++) grad[k] += r * X[off + k];
     }
+    const grad = X.applyT(residual);
     let gn = 0;
     for (let k = 0; k < d; k++) {
       grad[k] += o.reg * w[k];
@@ -54,16 +49,10 @@ export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float
     gn = Math.sqrt(gn);
     if (firstNorm < 0) firstNorm = gn;
     if (gn <= tol * (1 + firstNorm)) break;
-    const xv = new Float64Array(n);
     const hvp = (v: Float64Array) => {
-      margins(v, xv);
-      const out = new Float64Array(d);
-      for (let i = 0; i < n; i++) {
-        const c = curv[i] * xv[i];
-        if (c === 0) continue;
-        const off = i * d;
-        for (let k = 0; k < d; k++) out[k] += c * X[off + k];
-      }
+      const xv = X.apply(v);
+      for (let i = 0; i < n; i++) xv[i] *= curv[i];
+      const out = X.applyT(xv);
       for (let k = 0; k < d; k++) out[k] += o.reg * v[k];
       return out;
     };
@@ -72,14 +61,17 @@ export function fitLogistic(X: Float64Array, n: number, d: number, trials: Float
     let slope = 0;
     for (let k = 0; k < d; k++) slope += grad[k] * step[k];
     if (!(slope < 0)) break;
+    // Margins are linear in w, so the line search needs one more product, not one per trial step.
+    const dm = X.apply(step);
     const trial = new Float64Array(d);
     const mt = new Float64Array(n);
     let accepted = false;
     for (let t = 1; t > 1e-8; t /= 2) {
       for (let k = 0; k < d; k++) trial[k] = w[k] + t * step[k];
-      margins(trial, mt);
+      for (let i = 0; i < n; i++) mt[i] = m[i] + t * dm[i];
       if (loss(mt, trial) <= f0 + 1e-4 * t * slope) {
         w.set(trial);
+        m = Float64Array.from(mt);
         accepted = true;
         break;
       }

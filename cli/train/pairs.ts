@@ -16,6 +16,8 @@ export interface PairObservations {
   col: Int32Array;
   /** Label of lo over hi. */
   label: Float64Array;
+  /** The dataset row of each observation (its prompt, for splits). */
+  row: Int32Array;
 }
 
 export function collectPairs(data: Dataset, users: number[], keep: (row: number) => boolean): PairObservations {
@@ -26,6 +28,7 @@ export function collectPairs(data: Dataset, users: number[], keep: (row: number)
   const pair: number[] = [];
   const col: number[] = [];
   const label: number[] = [];
+  const rows: number[] = [];
   const nItems = data.items.length;
   for (let r = 0; r < data.n; r++) {
     const c = colOf.get(data.user[r]);
@@ -46,6 +49,7 @@ export function collectPairs(data: Dataset, users: number[], keep: (row: number)
     pair.push(p);
     col.push(c);
     label.push(a === l ? data.label[r] : 1 - data.label[r]);
+    rows.push(r);
   }
   return {
     P: lo.length,
@@ -57,17 +61,6 @@ export function collectPairs(data: Dataset, users: number[], keep: (row: number)
     pair: Int32Array.from(pair),
     col: Int32Array.from(col),
     label: Float64Array.from(label),
+    row: Int32Array.from(rows),
   };
-}
-
-/** Embedding differences e(lo) - e(hi) per pair: P x d. */
-export function pairDifferences(obs: PairObservations, embeddings: Float64Array, d: number): Float64Array {
-  const out = new Float64Array(obs.P * d);
-  for (let p = 0; p < obs.P; p++) {
-    const a = obs.lo[p] * d;
-    const b = obs.hi[p] * d;
-    const o = p * d;
-    for (let k = 0; k < d; k++) out[o + k] = embeddings[a + k] - embeddings[b + k];
-  }
-  return out;
 }

@@ -32,12 +32,52 @@ export function splitDataset(data: Dataset, holdoutUsers: number, holdoutPrompts
   };
 }
 
-/** A further fraction of the non-held-out prompts, kept out of the fit to score generalisation (model selection). */
-export function pickValidationPrompts(data: Dataset, excluded: Set<number>, fraction: number, seed: number): Set<number> {
-  if (!(fraction > 0)) return new Set();
-  const candidates = shuffle(
-    Array.from({ length: data.prompts.length }, (_, p) => p).filter((p) => !excluded.has(p)),
-    makeRng(childSeed(seed, "validation-prompts")),
-  );
-  return new Set(candidates.slice(0, Math.max(1, Math.round(fraction * candidates.length))));
+/** Fewest training prompts for holding validation responses out by prompt (else by response pair). */
+const MIN_PROMPTS = 5;
+
+export interface ValidationResponses {
+  by: "prompt" | "pair";
+  /** Prompts (or pairs) held out. */
+  groups: number;
+  /** Whether a dataset row's response pair is held out of the fit for validation. */
+  has(row: number): boolean;
+}
+
+/**
+ * A fraction of the training prompts' responses kept out of the fit: hyperparameters are chosen on how the fit does
+ * on answers it never saw, as production meets them. By prompt; by response pair when the data has too few prompts
+ * (e.g. every comparison shares one prompt).
+ */
+export function pickValidationResponses(data: Dataset, excluded: Set<number>, fraction: number, seed: number): ValidationResponses | null {
+  if (!(fraction > 0)) return null;
+  const rng = makeRng(childSeed(seed, "validation-prompts"));
+  const prompts = Array.from({ length: data.prompts.length }, (_, p) => p).filter((p) => !excluded.has(p));
+  const take = (n: number) => Math.max(1, Math.round(fraction * n));
+  if (prompts.length >= MIN_PROMPTS) {
+    const held = new Set(shuffle(prompts, rng).slice(0, take(prompts.length)));
+    return { by: "prompt", groups: held.size, has: (r) => held.has(data.prompt[r]) };
+  }
+  const nItems = data.items.length;
+  const pairOf = (r: number) => Math.min(data.a[r], data.b[r]) * nItems + Math.max(data.a[r], data.b[r]);
+  const pairs = new Set<number>();
+  for (let r = 0; r < data.n; r++) if (!excluded.has(data.prompt[r])) pairs.add(pairOf(r));
+  if (pairs.size < 2) return null;
+  const held = new Set(shuffle([...pairs].sort((a, b) => a - b), rng).slice(0, take(pairs.size)));
+  return { by: "pair", groups: held.size, has: (r) => held.has(pairOf(r)) };
+}
+
+/** Most validation users: enough to choose two hyperparameters well, without taking users from a large fit. */
+export const MAX_VALIDATION_USERS = 2000;
+
+/**
+ * A fraction of the training users kept out of the fit, on whom the prior's scale is chosen: new users, like the
+ * evaluation's, yet never the evaluation users themselves.
+ */
+export function pickValidationUsers(trainUsers: number[], fraction: number, seed: number): { fit: number[]; validation: number[] } {
+  if (!(fraction > 0)) return { fit: trainUsers, validation: [] };
+  const n = Math.min(MAX_VALIDATION_USERS, Math.max(2, Math.round(fraction * trainUsers.length)));
+  if (trainUsers.length - n < 2) return { fit: trainUsers, validation: [] };
+  const order = shuffle(trainUsers.slice(), makeRng(childSeed(seed, "validation-users")));
+  const byIndex = (a: number, b: number) => a - b;
+  return { fit: order.slice(n).sort(byIndex), validation: order.slice(0, n).sort(byIndex) };
 }

@@ -3,9 +3,12 @@
 // and user weights lambda_u = V_J sqrt(S_J).
 //   "paper":    entries in [0, 1], missing filled with 0.5, reconstruction clipped to [0, 1] (the paper's code);
 //   "centered": entries P - 0.5 in [-0.5, 0.5], missing filled with 0 (a pair's orientation is arbitrary, so the
-//               0.5 "no preference" level carries no signal and should not use up the first factor).
+//               0.5 "no preference" level carries no signal and should not use up the first factor). With a
+//               population reward the entries are the residuals P - sigmoid(population margin) instead.
+// Dense in pairs x users: for data where many users label the same pairs (the paper's setting), not for real logs.
 import type { PairObservations } from "./pairs.ts";
 import { thinSvd } from "../linalg/svd.ts";
+import { sigmoid } from "./logistic.ts";
 
 export type SvdInitMode = "paper" | "centered";
 
@@ -27,9 +30,14 @@ export interface SvdInitOptions {
   imputeIterations: number;
   /** Called after every imputation round and after the final factorisation (for a progress bar). */
   onStep?: () => void;
+  /** Population margin per pair: entries become residuals against it ("centered" mode). */
+  offset?: Float64Array | null;
 }
 
-export function preferenceMatrix(obs: PairObservations, mode: SvdInitMode): { M: Float64Array; observed: Uint8Array } {
+/** The largest pairs x users matrix the SVD initialisation builds (8 bytes each, plus a copy per SVD). */
+export const MAX_PREFERENCE_ENTRIES = 40_000_000;
+
+export function preferenceMatrix(obs: PairObservations, mode: SvdInitMode, offset: Float64Array | null = null): { M: Float64Array; observed: Uint8Array } {
   const { P, U } = obs;
   const sum = new Float64Array(P * U);
   const count = new Uint16Array(P * U);
@@ -39,12 +47,12 @@ export function preferenceMatrix(obs: PairObservations, mode: SvdInitMode): { M:
     count[at]++;
   }
   const fill = mode === "paper" ? 0.5 : 0;
-  const offset = mode === "paper" ? 0 : 0.5;
+  const center = mode === "paper" ? 0 : 0.5;
   const M = new Float64Array(P * U);
   const observed = new Uint8Array(P * U);
   for (let at = 0; at < P * U; at++) {
     if (count[at] > 0) {
-      M[at] = sum[at] / count[at] - offset;
+      M[at] = sum[at] / count[at] - (offset && mode === "centered" ? sigmoid(offset[Math.floor(at / U)]) : center);
       observed[at] = 1;
     } else M[at] = fill;
   }
@@ -53,7 +61,7 @@ export function preferenceMatrix(obs: PairObservations, mode: SvdInitMode): { M:
 
 export function svdInit(obs: PairObservations, o: SvdInitOptions): SvdInit {
   const { P, U } = obs;
-  const { M, observed } = preferenceMatrix(obs, o.mode);
+  const { M, observed } = preferenceMatrix(obs, o.mode, o.offset ?? null);
   const [lo, hi] = o.mode === "paper" ? [0, 1] : [-0.5, 0.5];
   const rank = Math.min(o.imputeRank, P, U);
   for (let it = 0; it < o.imputeIterations; it++) {

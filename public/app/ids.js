@@ -8,7 +8,8 @@ export function randomToken(bytes = 8) {
 export const newUserId = () => `player-${randomToken(4)}`;
 
 /**
- * The population model is the basis prior, which is exactly what /v1/rank uses for a user it has never seen.
+ * The population model is the basis prior's mean (the pooled reward model, for a basis with a population row),
+ * which is exactly what /v1/rank uses for a user it has never seen.
  * Rank never stores a user, so a fresh random id per call is guaranteed to have no feedback.
  */
 export const populationProbeId = () => `population-probe-${randomToken(8)}`;

@@ -1,6 +1,6 @@
 // One column of the "Try it" comparison: a ranking (from /v1/rank) rendered best first, with each answer's
 // generator, score ± sd, length and text (an excerpt, the rest behind a disclosure). Scores get three decimals:
-// the population prior's are all near zero and differ only there.
+// close answers differ only there.
 import { h, words } from "./dom.js";
 
 const EXCERPT_CHARS = 280;

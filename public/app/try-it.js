@@ -1,5 +1,5 @@
-// Try it: rank answers for this user and, side by side, for the population model (the basis prior: what
-// /v1/rank gives a user with no feedback). Shipped prompts rank their real AlpacaEval answers; a typed prompt
+// Try it: rank answers for this user and, side by side, for the population model (what /v1/rank gives a user with
+// no feedback: with a basis that has a population row, the pooled reward model of every training user). Shipped prompts rank their real AlpacaEval answers; a typed prompt
 // goes through /v1/chat/completions when an upstream LLM is configured.
 import { ApiProblem, messageOf } from "./api.js";
 import { byId, h, say, words } from "./dom.js";

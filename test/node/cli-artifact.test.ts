@@ -33,11 +33,14 @@ describe("basis artifact", () => {
   it("validates against the schema, carries its embedder and training metadata, and re-serialises identically", () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, "run", "basis.json"), "utf8"));
     const parsed = basisArtifactSchema.parse(json);
-    expect(parsed.format).toBe("pref-basis/1");
+    expect(parsed.format).toBe("pref-basis/2");
     expect(parsed.embedder).toEqual({ id: "vectors:response", d });
-    expect(parsed.J).toBe(J);
-    expect(parsed.id).toMatch(/^pref-J3-[0-9a-f]{12}$/);
-    expect(parsed.training).toMatchObject({ users: { train: 16, heldout: 4 }, init: { mode: "svd-centered" } });
+    // The population row, then J personal deviations; the prior mean is the population model.
+    expect(parsed.J).toBe(J + 1);
+    expect(parsed.population).toMatchObject({ base: 0 });
+    expect(parsed.mu0).toEqual([1, 0, 0, 0]);
+    expect(parsed.id).toMatch(/^pref-J4-[0-9a-f]{12}$/);
+    expect(parsed.training).toMatchObject({ users: { train: 16, validation: 2, heldout: 4 }, init: { mode: "moment" }, refit: true });
     expect(JSON.parse(JSON.stringify(parsed))).toEqual(json);
   });
 
@@ -70,6 +73,33 @@ describe("basis artifact", () => {
     expect(Array.from(basis.mu0).every((m) => m >= 0)).toBe(true);
     const variance: number[] = json.training.base_user_variance;
     for (let j = 1; j < variance.length; j++) expect(variance[j]).toBeLessThanOrEqual(variance[j - 1]);
+  });
+});
+
+describe("artifact formats", () => {
+  const v1 = {
+    format: "pref-basis/1",
+    id: "old-basis",
+    created_at: "2026-01-01T00:00:00Z",
+    embedder: { id: "vectors:response", d: 2 },
+    J: 2,
+    W: [[1, 0], [0, 1]],
+    mu0: [0.5, -0.2],
+    sigma0: [[1, 0], [0, 1]],
+    labels: null,
+  };
+
+  it("a pref-basis/1 artifact (no population row) still loads, as a basis without a population base", () => {
+    const basis = loadBasisArtifact(v1);
+    expect(basis.populationBase).toBeNull();
+    expect(Array.from(basis.mu0)).toEqual([0.5, -0.2]);
+  });
+
+  it("a population row needs the format that has one, and the prior mean 1 on it and 0 elsewhere", () => {
+    const withPopulation = { ...v1, format: "pref-basis/2", population: { base: 0 }, mu0: [1, 0] };
+    expect(loadBasisArtifact(withPopulation).populationBase).toBe(0);
+    expect(basisArtifactSchema.safeParse({ ...withPopulation, format: "pref-basis/1" }).error?.issues[0]).toMatchObject({ path: ["population"] });
+    expect(basisArtifactSchema.safeParse({ ...withPopulation, mu0: [1, 0.1] }).error?.issues[0]).toMatchObject({ path: ["mu0"] });
   });
 });
 

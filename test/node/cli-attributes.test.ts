@@ -45,7 +45,7 @@ describe("make-attributes generator", () => {
   }));
 
   it("shares every pair across many users, never uses an empty response, and labels follow the judges when beta is large", () => {
-    const bench = generateAttributes(prompts, { prompts: 6, seed: 3, pairsPerPrompt: 4, labelsPerPair: 30, beta: 1e6, source: "test" });
+    const bench = generateAttributes(prompts, { prompts: 6, seed: 3, pairsPerPrompt: 4, labelsPerPair: 30, beta: 1e6, consensus: 0, source: "test" });
     expect(bench.comparisons).toHaveLength(6 * 4 * 30);
     expect(bench.comparisons.every((c) => c.a.length > 0 && c.b.length > 0)).toBe(true);
     const perPair = new Map<string, number>();
@@ -55,8 +55,8 @@ describe("make-attributes generator", () => {
   });
 
   it("is reproducible for a seed and the sidecar judges exactly what generated the labels", () => {
-    const a = generateAttributes(prompts, { prompts: 6, seed: 5, pairsPerPrompt: 3, labelsPerPair: 10, beta: 1e6, source: "t" });
-    const b = generateAttributes(prompts, { prompts: 6, seed: 5, pairsPerPrompt: 3, labelsPerPair: 10, beta: 1e6, source: "t" });
+    const a = generateAttributes(prompts, { prompts: 6, seed: 5, pairsPerPrompt: 3, labelsPerPair: 10, beta: 1e6, consensus: 0, source: "t" });
+    const b = generateAttributes(prompts, { prompts: 6, seed: 5, pairsPerPrompt: 3, labelsPerPair: 10, beta: 1e6, consensus: 0, source: "t" });
     expect(a.comparisons).toEqual(b.comparisons);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pref-attr-"));
     const file = sidecarPathFor(path.join(dir, "attrs.jsonl.gz"));
@@ -69,5 +69,23 @@ describe("make-attributes generator", () => {
       expect(c.label).toBe(diff === 0 ? 0.5 : diff > 0 ? 1 : 0);
     }
     expect(judge.candidates("prompt 0")).toHaveLength(4); // the empty response is not a candidate
+  });
+
+  it("consensus users share a taste on top of their poles, and the sidecar judges it", () => {
+    const users = simulatedUsers(2);
+    const mean = users[0].weights.map((_, k) => users.reduce((s, u) => s + u.weights[k], 0) / users.length);
+    // The poles cancel over the 84 users, leaving the shared direction at length 2.
+    expect(Math.hypot(...mean)).toBeCloseTo(2, 10);
+    expect(simulatedUsers(0).every((u) => Math.hypot(...u.weights) === Math.SQRT2)).toBe(true);
+    const bench = generateAttributes(prompts, { prompts: 6, seed: 5, pairsPerPrompt: 3, labelsPerPair: 10, beta: 1e6, consensus: 2, source: "t" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pref-attr-"));
+    const file = sidecarPathFor(path.join(dir, "attrs.jsonl.gz"));
+    writeSidecar(file, bench.sidecar);
+    const judge = loadJudge(file);
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const c of bench.comparisons) {
+      const diff = judge.utility(c.user, c.prompt, c.a)! - judge.utility(c.user, c.prompt, c.b)!;
+      expect(c.label).toBe(diff === 0 ? 0.5 : diff > 0 ? 1 : 0);
+    }
   });
 });

@@ -110,7 +110,7 @@ describe("bad input", () => {
     const file = writeLines("d.jsonl", smallData(["u1", "u2", "u3", "u4", "u5"]));
     const out = path.join(dir, "run");
     expect(await runCli(["train", "--data", file, "--out", out, "--embedder", "vectors:response", "--bases", "6", "--holdout", "0.2"])).toBe(2);
-    expect(stderr).toMatch(/--bases 6 is larger than the data supports: .* x 4 training users/);
+    expect(stderr).toMatch(/--bases 6 is more than the \d training users with comparisons can identify/);
     expect(fs.existsSync(out)).toBe(false);
   });
 
@@ -143,6 +143,36 @@ describe("bad input", () => {
     expect(await runCli(["train", "--data", file, "--out", out, "--embedder", "vectors:response", "--bases", "1", "--holdout", "0"])).toBe(0);
     expect(await runCli(["eval", "--run", out])).toBe(2);
     expect(stderr).toContain("trained with --holdout 0: there are no held-out users to evaluate");
+    expect(fs.existsSync(path.join(out, "eval.json"))).toBe(false);
+  });
+
+  it("train: embeddings from two embedders in one file, and an --embedder other than the data's", async () => {
+    const e = (xs: number[]) => ({ embedding: Buffer.from(Float32Array.from(xs).buffer).toString("base64") });
+    const line = (embedder: string) => JSON.stringify({ user: "u1", prompt_hash: "h1", a: e([1, 0]), b: e([0, 1]), label: 1, embedder });
+    const mixed = writeLines("mixed.jsonl", [line("m1"), line("m1"), line("m2")]);
+    expect(await runCli(["train", "--data", mixed, "--out", path.join(dir, "r"), "--bases", "1"])).toBe(2);
+    expect(stderr).toContain('mixed.jsonl:3: field "embedder": "m2" differs from "m1" (line 1): one file, one embedder');
+    const one = writeLines("one.jsonl", [line("m1"), line("m1")]);
+    expect(await runCli(["train", "--data", one, "--out", path.join(dir, "r"), "--bases", "1", "--embedder", "vectors:response"])).toBe(2);
+    expect(stderr).toContain('holds embeddings from "m1", not "vectors:response"');
+    const anonymous = writeLines("anon.jsonl", [JSON.stringify({ user: "u1", prompt: "p", a: e([1, 0]), b: "text", label: 1 })]);
+    expect(await runCli(["train", "--data", anonymous, "--out", path.join(dir, "r"), "--bases", "1"])).toBe(2);
+    expect(stderr).toContain('anon.jsonl:1: field "a": an embedding needs the embedder that made it');
+    const bad = writeLines("bad64.jsonl", [JSON.stringify({ embedder: "m1" }), JSON.stringify({ user: "u1", prompt: "p", a: { embedding: "AAAA=" }, b: e([1, 2]), label: 1 })]);
+    expect(await runCli(["train", "--data", bad, "--out", path.join(dir, "r"), "--bases", "1"])).toBe(2);
+    expect(stderr).toContain('bad64.jsonl:2: field "a": embedding: not base64');
+    expect(fs.existsSync(path.join(dir, "r"))).toBe(false);
+  });
+
+  it("eval: when no held-out user has two distinct pairs, it says so and exits non-zero", async () => {
+    // Every user compares the same single pair: nothing is left to test on once it is in the pool.
+    const lines: string[] = [];
+    for (let u = 0; u < 10; u++) for (let r = 0; r < 3; r++) lines.push(row(`u${u}`, "which would you rather watch?", vec(1, 0), vec(0, 1), u % 2));
+    for (let u = 0; u < 10; u++) lines.push(row(`u${u}`, "which would you rather watch?", vec(1, 1), vec(0, 1), 1));
+    const out = path.join(dir, "run");
+    expect(await runCli(["train", "--data", writeLines("one-pair.jsonl", lines.slice(0, 30)), "--out", out, "--embedder", "vectors:response", "--bases", "1", "--holdout", "0.3"])).toBe(0);
+    expect(await runCli(["eval", "--run", out])).toBe(2);
+    expect(stderr).toMatch(/none of the 3 held-out users can be evaluated: each needs comparisons on at least two distinct response pairs/);
     expect(fs.existsSync(path.join(out, "eval.json"))).toBe(false);
   });
 

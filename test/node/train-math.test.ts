@@ -4,6 +4,8 @@ import { matmul, matmulT, matTmul } from "../../cli/linalg/dense.ts";
 import { symmetricEigen } from "../../cli/linalg/eigen.ts";
 import { thinSvd } from "../../cli/linalg/svd.ts";
 import { gaussian, makeRng } from "../../cli/rng.ts";
+import { denseMap } from "../../cli/linalg/linear-map.ts";
+import { type PairDesign, pairDesign } from "../../cli/train/design.ts";
 import { fixGauge } from "../../cli/train/gauge.ts";
 import { fitLogistic } from "../../cli/train/logistic-regression.ts";
 import type { PairObservations } from "../../cli/train/pairs.ts";
@@ -12,6 +14,15 @@ import { ridgeBasis } from "../../cli/train/ridge.ts";
 import { svdInit } from "../../cli/train/svd-init.ts";
 
 const rng = makeRng(42);
+
+/** A pair design whose pair differences are the rows of X (item 2p = X_p, item 2p + 1 = 0). */
+export function designOf(X: Float64Array, P: number, d: number): PairDesign {
+  const vectors = new Float32Array(2 * P * d);
+  for (let p = 0; p < P; p++) vectors.set(X.subarray(p * d, (p + 1) * d), 2 * p * d);
+  const lo = Int32Array.from({ length: P }, (_, p) => 2 * p);
+  const hi = Int32Array.from({ length: P }, (_, p) => 2 * p + 1);
+  return pairDesign({ P, U: 0, users: [], lo, hi, n: 0, pair: new Int32Array(0), col: new Int32Array(0), label: new Float64Array(0), row: new Int32Array(0) }, { n: 2 * P, d, vectors });
+}
 const randn = (n: number) => Float64Array.from({ length: n }, () => gaussian(rng));
 
 describe("linear algebra", () => {
@@ -61,7 +72,7 @@ describe("SVD initialisation", () => {
     const label: number[] = [];
     for (let p = 0; p < P; p++) for (let u = 0; u < U; u++) if (rng() < 0.4) (pair.push(p), col.push(u), label.push(truth[p * U + u]));
     return {
-      obs: { P, U, users: [], lo: new Int32Array(P), hi: new Int32Array(P), n: pair.length, pair: Int32Array.from(pair), col: Int32Array.from(col), label: Float64Array.from(label) },
+      obs: { P, U, users: [], lo: new Int32Array(P), hi: new Int32Array(P), n: pair.length, pair: Int32Array.from(pair), col: Int32Array.from(col), label: Float64Array.from(label), row: new Int32Array(pair.length) },
       truth,
       P,
       U,
@@ -95,7 +106,7 @@ describe("ridge, gauge and prior", () => {
     const X = randn(P * d);
     const W = randn(J * d);
     const T = matmulT(X, W, P, d, J);
-    const fitted = ridgeBasis(X, P, d, T, J, 1e-9);
+    const fitted = ridgeBasis(designOf(X, P, d), T, J, 1e-9);
     fitted.forEach((v, i) => expect(v).toBeCloseTo(W[i], 5));
   });
 
@@ -104,7 +115,7 @@ describe("ridge, gauge and prior", () => {
     const dE = randn(P * d);
     const W = randn(J * d);
     const L = randn(U * J);
-    const fixed = fixGauge(W, L, dE, P, d, J, U);
+    const fixed = fixGauge(W, L, matmulT(dE, W, P, d, J), P, d, J, U);
     const before = matmul(L, matmulT(W, dE, J, d, P), U, J, P);
     const after = matmul(fixed.lambdas, matmulT(fixed.W, dE, J, d, P), U, J, P);
     after.forEach((v, i) => expect(v).toBeCloseTo(before[i], 8));
@@ -131,7 +142,7 @@ describe("ridge, gauge and prior", () => {
     const w = Float64Array.from([2, -1, 0, 0.5, 0]);
     const trials = new Float64Array(n).fill(20);
     const wins = Float64Array.from({ length: n }, (_, i) => 20 / (1 + Math.exp(-Array.from({ length: d }, (_, k) => X[i * d + k] * w[k]).reduce((a, b) => a + b))));
-    const fitted = fitLogistic(X, n, d, trials, wins, { reg: 1e-6 });
+    const fitted = fitLogistic(denseMap(X, n, d), trials, wins, { reg: 1e-6 });
     fitted.forEach((v, i) => expect(v).toBeCloseTo(w[i], 3));
   });
 });

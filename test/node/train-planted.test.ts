@@ -11,9 +11,12 @@ import { runEval } from "../../cli/eval/run.ts";
 import { runCli } from "../../cli/main.ts";
 import { plantedBenchmark } from "../../cli/synthetic/planted.ts";
 
-/** Cosines of the principal angles between the row spaces of A and B (both r x d). */
-export function principalCosines(A: Float64Array, B: Float64Array, r: number, d: number): number[] {
-  const orth = (M: Float64Array) => {
+/**
+ * Cosines of the principal angles between the row space of B (rb x d) and that of A (ra x d, ra >= rb): all near 1
+ * when B's rows lie in A's span.
+ */
+export function principalCosines(A: Float64Array, ra: number, B: Float64Array, rb: number, d: number): number[] {
+  const orth = (M: Float64Array, r: number) => {
     const Q: Float64Array[] = [];
     for (let i = 0; i < r; i++) {
       const v = Float64Array.from(M.subarray(i * d, i * d + d));
@@ -26,13 +29,13 @@ export function principalCosines(A: Float64Array, B: Float64Array, r: number, d:
     }
     return Q;
   };
-  const Qa = orth(A);
-  const Qb = orth(B);
-  // Singular values of Qa Qb^T = cosines; via the eigenvalues of (Qa Qb^T)(Qa Qb^T)^T (r x r, power-free: Jacobi).
-  const M = Qa.map((a) => Qb.map((b) => a.reduce((s, x, k) => s + x * b[k], 0)));
-  const G = new Float64Array(r * r);
-  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) G[i * r + j] = M[i].reduce((s, x, k) => s + x * M[j][k], 0);
-  return Array.from(symmetricEigen(G, r).values, (v) => Math.sqrt(Math.max(0, Math.min(1, v))));
+  const Qa = orth(A, ra);
+  const Qb = orth(B, rb);
+  // Singular values of Qb Qa^T = cosines; via the eigenvalues of (Qb Qa^T)(Qb Qa^T)^T (rb x rb, Jacobi).
+  const M = Qb.map((b) => Qa.map((a) => a.reduce((s, x, k) => s + x * b[k], 0)));
+  const G = new Float64Array(rb * rb);
+  for (let i = 0; i < rb; i++) for (let j = 0; j < rb; j++) G[i * rb + j] = M[i].reduce((s, x, k) => s + x * M[j][k], 0);
+  return Array.from(symmetricEigen(G, rb).values, (v) => Math.sqrt(Math.max(0, Math.min(1, v))));
 }
 
 const d = 16;
@@ -60,7 +63,9 @@ describe("planted model", () => {
     expect(code).toBe(0);
     const basis = loadBasisArtifact(JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8")));
     expect(basis.artifact.embedder).toEqual({ id: "vectors:response", d });
-    const cos = principalCosines(basis.matrix.W, planted.W, J, d);
+    // The served basis is the population row plus J deviations: the planted space must lie inside it.
+    expect(basis.matrix.J).toBe(J + 1);
+    const cos = principalCosines(basis.matrix.W, J + 1, planted.W, J, d);
     // Largest principal angle below ~18 degrees; a random 3-dim subspace of R^16 would be near 60-90 degrees.
     expect(Math.min(...cos)).toBeGreaterThan(0.95);
     const split = JSON.parse(fs.readFileSync(path.join(out, "split.json"), "utf8"));
@@ -68,11 +73,24 @@ describe("planted model", () => {
     expect(split.users.train).toHaveLength(36);
   });
 
-  it("a random init without the SVD is a worse start but the joint fit still finds the space", async () => {
+  it("the same comparisons given as embeddings (the service log's form, base64 float32) train the very same basis", async () => {
+    const asEmbedding = (text: string) => ({ embedding: Buffer.from(Float32Array.from(JSON.parse(text) as number[]).buffer).toString("base64") });
+    const lines = [{ embedder: "vectors:response" }, ...planted.comparisons.map((c) => ({ user: c.user, prompt_hash: c.prompt, a: asEmbedding(c.a), b: asEmbedding(c.b), label: c.label }))];
+    writeJsonLines(path.join(dir, "log.jsonl"), lines);
+    const out = path.join(dir, "run-log");
+    expect(await runCli(["train", "--data", path.join(dir, "log.jsonl"), "--out", out, "--bases", String(J), "--holdout", "0.25", "--reg", "1"])).toBe(0);
+    const fromLog = JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8"));
+    const fromTexts = JSON.parse(fs.readFileSync(path.join(dir, "run", "basis.json"), "utf8"));
+    expect(fromLog.embedder).toEqual(fromTexts.embedder);
+    expect(fromLog.id).toBe(fromTexts.id);
+    expect(fromLog.sigma0).toEqual(fromTexts.sigma0);
+  });
+
+  it("a random init is a worse start but the fit still finds the space", async () => {
     const out = path.join(dir, "run-random");
     expect(await runCli(["train", "--data", path.join(dir, "planted.jsonl.gz"), "--out", out, "--embedder", "vectors:response", "--bases", String(J), "--init", "random"])).toBe(0);
     const basis = loadBasisArtifact(JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8")));
-    expect(Math.min(...principalCosines(basis.matrix.W, planted.W, J, d))).toBeGreaterThan(0.8);
+    expect(Math.min(...principalCosines(basis.matrix.W, J + 1, planted.W, J, d))).toBeGreaterThan(0.8);
   });
 
   it("eval: active > random > per_user at small k, and the oracle is the ceiling", async () => {
@@ -92,5 +110,25 @@ describe("planted model", () => {
       for (const key of ["accuracy", "auc", "stderr"]) expect(json.curves[m][key]).toHaveLength(5);
     }
     expect(json.users).toEqual({ train: 36, heldout: 12 });
+  });
+});
+
+describe("real-log style data: each user answers pairs of their own, almost none shared", () => {
+  it("the moment initialisation alone finds the planted space; the paper's SVD initialisation, built on shared pairs, does not", async () => {
+    const logStyle = plantedBenchmark({ d, J, users: 200, prompts: 150, responsesPerPrompt: 10, pairsPerPrompt: 0, labelRate: 0, scale: 2.5, spread: 0.8, pairsPerUser: 40, seed: 11 });
+    const data = path.join(dir, "log-style.jsonl.gz");
+    writeJsonLines(data, logStyle.comparisons);
+    const initOnly = async (init: string) => {
+      const out = path.join(dir, `init-${init}`);
+      // No EM rounds, no population row, no refit: the served basis is the initialisation itself (gauge-fixed).
+      const flags = ["--iterations", "0", "--no-population", "--no-refit", "--holdout", "0", "--bases", String(J), "--embedder", "vectors:response", "--init", init];
+      expect(await runCli(["train", "--data", data, "--out", out, ...flags])).toBe(0);
+      const basis = loadBasisArtifact(JSON.parse(fs.readFileSync(path.join(out, "basis.json"), "utf8")));
+      return Math.min(...principalCosines(basis.matrix.W, J, logStyle.W, J, d));
+    };
+    const moment = await initOnly("moment");
+    const svd = await initOnly("svd-centered");
+    expect(moment).toBeGreaterThan(0.9);
+    expect(moment).toBeGreaterThan(svd + 0.1);
   });
 });
