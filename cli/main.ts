@@ -1,6 +1,7 @@
 // The `pref` command-line tool: offline PReF learning and evaluation (see docs/cli.md).
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.ts";
+import { registerDeploy } from "./commands/deploy.ts";
 import { registerEmbed } from "./commands/embed.ts";
 import { registerEval } from "./commands/eval.ts";
 import { registerLabelBasis } from "./commands/label-basis.ts";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerLabelBasis(program);
   registerServeEmbeddings(program);
+  registerDeploy(program);
   return program;
 }
 

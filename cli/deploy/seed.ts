@@ -1,0 +1,82 @@
+// Through the deployed Worker's admin API: upload the basis (409 = already there), make it the service default
+// when there is none yet, create the tenant with it when the tenant does not exist, and give the tenant a key when
+// it has no live one. Whatever exists is left as it is: an operator's later basis, embedder or keys win.
+import { AdminClient, expectStatus } from "./admin-client.ts";
+import type { TenantEmbedder } from "./tenant-embedder.ts";
+
+export interface BasisFile {
+  path: string;
+  /** The artifact as read from disk: sent as is (the format is the API's business, not the deploy's). */
+  text: string;
+  id: string;
+  embedderId: string;
+}
+
+export interface SeedRequest {
+  basis: BasisFile;
+  tenant: { id: string; name: string; embedder: TenantEmbedder };
+}
+
+export interface SeedOutcome {
+  basisUploaded: boolean;
+  defaultBasisSet: boolean;
+  tenantCreated: boolean;
+  /** The new key, shown once; null when the tenant already had a live key. */
+  key: string | null;
+  notes: string[];
+}
+
+interface TenantView {
+  basis: string | null;
+  embedder: { kind: string; id: string; model: string | null };
+  keys: { revoked_at: string | null }[];
+}
+
+export async function seed(admin: AdminClient, req: SeedRequest, log: (line: string) => void): Promise<SeedOutcome> {
+  const outcome: SeedOutcome = { basisUploaded: false, defaultBasisSet: false, tenantCreated: false, key: null, notes: [] };
+  const { basis, tenant } = req;
+
+  const upload = expectStatus("POST", "/admin/bases", await admin.request("POST", "/admin/bases", basis.text), [201, 409]);
+  outcome.basisUploaded = upload.status === 201;
+  log(outcome.basisUploaded ? `basis ${basis.id} uploaded` : `basis ${basis.id} is already there`);
+
+  const health = expectStatus("GET", "/health", await admin.request("GET", "/health"), [200]).body as { basis: string | null };
+  let defaultBasis = health.basis;
+  if (defaultBasis === null) {
+    expectStatus("PUT", "/admin/default-basis", await admin.request("PUT", "/admin/default-basis", { basis: basis.id }), [200]);
+    outcome.defaultBasisSet = true;
+    defaultBasis = basis.id;
+    log(`basis ${basis.id} is now the service default`);
+  } else {
+    log(`service default basis: ${health.basis} (left as it is)`);
+  }
+
+  const route = `/admin/tenants/${encodeURIComponent(tenant.id)}`;
+  const existing = expectStatus("GET", route, await admin.request("GET", route), [200, 404]);
+  let live = 0;
+  if (existing.status === 404) {
+    const embedder = { kind: tenant.embedder.kind, id: tenant.embedder.id, ...(tenant.embedder.model ? { model: tenant.embedder.model } : {}) };
+    expectStatus("POST", "/admin/tenants", await admin.request("POST", "/admin/tenants", { id: tenant.id, name: tenant.name, embedder, basis: basis.id }), [201]);
+    outcome.tenantCreated = true;
+    log(`tenant ${tenant.id} created (embedder ${embedder.kind} ${embedder.id}, basis ${basis.id})`);
+  } else {
+    const t = existing.body as TenantView;
+    live = t.keys.filter((k) => k.revoked_at === null).length;
+    log(`tenant ${tenant.id} exists (embedder ${t.embedder.kind} ${t.embedder.id}, basis ${t.basis ?? "the service default"}): left as it is`);
+    if ((t.basis ?? defaultBasis) !== basis.id) {
+      const how =
+        t.embedder.id === basis.embedderId
+          ? `to switch it: curl -X PUT <url>${route}/basis -H "authorization: Bearer $ADMIN_TOKEN" -H "content-type: application/json" -d '{"basis":"${basis.id}"}'`
+          : `it cannot use it: the tenant's embedder is ${t.embedder.id}, the basis's ${basis.embedderId} (docs/deploy.md, "Rolling out a new basis")`;
+      outcome.notes.push(`tenant ${tenant.id} does not use basis ${basis.id}; ${how}`);
+    }
+  }
+
+  if (live === 0) {
+    const created = expectStatus("POST", `${route}/keys`, await admin.request("POST", `${route}/keys`, { name: "created by npm run deploy" }), [201]);
+    outcome.key = (created.body as { key: string }).key;
+  } else {
+    log(`tenant ${tenant.id} has ${live} live API key(s): no new key`);
+  }
+  return outcome;
+}
