@@ -6,6 +6,7 @@ import { registerEmbed } from "./commands/embed.ts";
 import { registerEval } from "./commands/eval.ts";
 import { registerLabelBasis } from "./commands/label-basis.ts";
 import { registerMakeAttributes } from "./commands/make-attributes.ts";
+import { registerProductionBasis } from "./commands/production-basis.ts";
 import { registerServeEmbeddings } from "./commands/serve-embeddings.ts";
 import { registerTrain } from "./commands/train.ts";
 import { CliError } from "./errors.ts";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerLabelBasis(program);
   registerServeEmbeddings(program);
+  registerProductionBasis(program);
   registerDeploy(program);
   return program;
 }
