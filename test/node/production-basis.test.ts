@@ -1,7 +1,7 @@
 // `pref production-basis` trains a basis for Workers AI from the shipped benchmark, through the same REST endpoint
 // a real account has (a local stand-in here), and the deploy then gives a tenant the matching embedder.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,13 +11,18 @@ import { FAKE_EMBEDDING_D, startFakeWorkersAi, type FakeWorkersAi } from "../sup
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "cf-api-token-for-tests";
-const DATA = path.join(projectRoot, "..", "shared", "data", "alpacaeval-responses.jsonl.gz");
 
 let dir: string;
+let data: string;
 let workersAi: FakeWorkersAi;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "pref-production-basis-"));
+  // The benchmark's source format, from the AlpacaEval subset the repository ships for the playground (the full
+  // file lives outside the repository).
+  const shipped = JSON.parse(readFileSync(path.join(projectRoot, "public", "data", "prompts.json"), "utf8")) as { prompts: unknown[] };
+  data = path.join(dir, "responses.jsonl");
+  writeFileSync(data, shipped.prompts.map((p) => JSON.stringify(p)).join("\n") + "\n");
   workersAi = await startFakeWorkersAi(ACCOUNT, TOKEN);
 });
 
@@ -42,7 +47,7 @@ function pref(args: string[], env: Record<string, string>): Promise<{ code: numb
   });
 }
 
-const flags = () => ["production-basis", "--data", DATA, "--prompts", "16", "--bases", "4", "--out", path.join(dir, "out"), "--work-dir", path.join(dir, "work"), "--cache-dir", path.join(dir, "cache")];
+const flags = () => ["production-basis", "--data", data, "--prompts", "16", "--bases", "4", "--out", path.join(dir, "out"), "--work-dir", path.join(dir, "work"), "--cache-dir", path.join(dir, "cache")];
 
 describe("pref production-basis", () => {
   it("says what is missing before doing any work", async () => {
