@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack.ts";
 import { projectRoot } from "../../scripts/processes.ts";
-import { createFakeAccount, runDeploy, type DeployRun, type FakeAccount } from "../support/fake-wrangler/harness.ts";
+import { createFakeAccount, runDeploy, runDeployOnTerminal, type DeployRun, type FakeAccount } from "../support/fake-wrangler/harness.ts";
 
 const ADMIN_TOKEN = "adm_deploy_test_token_0123456789";
 const UPSTREAM_KEY = "sk-upstream-test-key-do-not-leak";
@@ -204,5 +204,16 @@ describe("pref deploy against a stand-in account", () => {
     expect(run.stderr).toContain("deploy stopped at step 1/8 (wrangler login)");
     expect(run.stderr).toContain("npx wrangler login");
     expect(run.calls).toEqual(["whoami --json"]);
+  });
+
+  it("on a terminal it asks for the admin token and does not echo it", async () => {
+    account.setState((s) => (s.loggedIn = false)); // stop right after the questions
+    const typed = "adm_typed_on_the_terminal_42";
+    const { code, screen } = await runDeployOnTerminal(account, vectorsDeploy, "ADMIN_TOKEN of pref-edge-staging", typed);
+    account.setState((s) => (s.loggedIn = true));
+    expect(code).toBe(1);
+    expect(screen).toContain("empty = generate one");
+    expect(screen).toContain("deploy stopped at step 1/8 (wrangler login)");
+    expect(screen).not.toContain(typed);
   });
 });

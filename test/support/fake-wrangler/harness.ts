@@ -66,28 +66,54 @@ export interface DeployRun {
   calls: string[];
 }
 
+function deployEnv(account: FakeAccount, env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${FAKE_WRANGLER_DIR}${path.delimiter}${process.env.PATH}`,
+    FAKE_WRANGLER_STATE: account.dir,
+    PREF_ADMIN_TOKEN: "",
+    PREF_UPSTREAM_KEY: "",
+    PREF_EMBED_KEY: "",
+    ...env,
+  };
+}
+
+const deployArgs = (account: FakeAccount, args: string[]) => [path.join(projectRoot, "cli", "bin", "pref.js"), "deploy", "--config", account.config, "--wait", "5", ...args];
+
 export function runDeploy(account: FakeAccount, args: string[], env: Record<string, string>): Promise<DeployRun> {
   const before = account.calls().length;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, "cli", "bin", "pref.js"), "deploy", "--config", account.config, "--wait", "5", ...args], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        PATH: `${FAKE_WRANGLER_DIR}${path.delimiter}${process.env.PATH}`,
-        FAKE_WRANGLER_STATE: account.dir,
-        PREF_ADMIN_TOKEN: "",
-        PREF_UPSTREAM_KEY: "",
-        PREF_EMBED_KEY: "",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(process.execPath, deployArgs(account, args), { cwd: projectRoot, env: deployEnv(account, env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
     child.stderr.on("data", (c) => (stderr += c));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000, calls: account.calls().slice(before) }));
+  });
+}
+
+/**
+ * Runs `pref deploy` on a terminal (util-linux `script` gives it a pseudo-terminal) and types `answer` once the
+ * question containing `question` appears. Returns everything the terminal showed.
+ */
+export function runDeployOnTerminal(account: FakeAccount, args: string[], question: string, answer: string): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, ...deployArgs(account, args)].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: projectRoot, env: deployEnv(account, {}), stdio: ["pipe", "pipe", "pipe"] });
+    let screen = "";
+    let typed = false;
+    const seen = (chunk: Buffer) => {
+      screen += chunk;
+      if (!typed && screen.includes(question)) {
+        typed = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    };
+    child.stdout.on("data", seen);
+    child.stderr.on("data", seen);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, screen }));
   });
 }
