@@ -1,6 +1,6 @@
 // Through the deployed Worker's admin API: upload the basis (409 = already there), make it the service default
-// when there is none yet, create the tenant with it when the tenant does not exist, and give the tenant a key when
-// it has no live one. Whatever exists is left as it is: an operator's later basis, embedder or keys win.
+// when it is new and there is none, create the tenant with it when the tenant does not exist, and give the tenant a
+// key when it never had one. Whatever exists is left as it is: an operator's later basis, embedder or keys win.
 import { AdminClient, expectStatus } from "./admin-client.ts";
 import type { TenantEmbedder } from "./tenant-embedder.ts";
 
@@ -42,18 +42,19 @@ export async function seed(admin: AdminClient, req: SeedRequest, log: (line: str
 
   const health = expectStatus("GET", "/health", await admin.request("GET", "/health"), [200]).body as { basis: string | null };
   let defaultBasis = health.basis;
-  if (defaultBasis === null) {
+  // Only with the basis's first upload: a default cleared by an operator later stays cleared.
+  if (defaultBasis === null && outcome.basisUploaded) {
     expectStatus("PUT", "/admin/default-basis", await admin.request("PUT", "/admin/default-basis", { basis: basis.id }), [200]);
     outcome.defaultBasisSet = true;
     defaultBasis = basis.id;
     log(`basis ${basis.id} is now the service default`);
   } else {
-    log(`service default basis: ${health.basis} (left as it is)`);
+    log(`service default basis: ${health.basis ?? "none"} (left as it is)`);
   }
 
   const route = `/admin/tenants/${encodeURIComponent(tenant.id)}`;
   const existing = expectStatus("GET", route, await admin.request("GET", route), [200, 404]);
-  let live = 0;
+  let keys: TenantView["keys"] = [];
   if (existing.status === 404) {
     const embedder = { kind: tenant.embedder.kind, id: tenant.embedder.id, ...(tenant.embedder.model ? { model: tenant.embedder.model } : {}) };
     expectStatus("POST", "/admin/tenants", await admin.request("POST", "/admin/tenants", { id: tenant.id, name: tenant.name, embedder, basis: basis.id }), [201]);
@@ -61,7 +62,7 @@ export async function seed(admin: AdminClient, req: SeedRequest, log: (line: str
     log(`tenant ${tenant.id} created (embedder ${embedder.kind} ${embedder.id}, basis ${basis.id})`);
   } else {
     const t = existing.body as TenantView;
-    live = t.keys.filter((k) => k.revoked_at === null).length;
+    keys = t.keys;
     log(`tenant ${tenant.id} exists (embedder ${t.embedder.kind} ${t.embedder.id}, basis ${t.basis ?? "the service default"}): left as it is`);
     if ((t.basis ?? defaultBasis) !== basis.id) {
       const how =
@@ -72,11 +73,16 @@ export async function seed(admin: AdminClient, req: SeedRequest, log: (line: str
     }
   }
 
-  if (live === 0) {
+  // A key only for a tenant that never had one (new, or an earlier run stopped before its key): keys an operator
+  // revoked stay revoked.
+  const live = keys.filter((k) => k.revoked_at === null).length;
+  if (keys.length === 0) {
     const created = expectStatus("POST", `${route}/keys`, await admin.request("POST", `${route}/keys`, { name: "created by npm run deploy" }), [201]);
     outcome.key = (created.body as { key: string }).key;
-  } else {
+  } else if (live > 0) {
     log(`tenant ${tenant.id} has ${live} live API key(s): no new key`);
+  } else {
+    outcome.notes.push(`tenant ${tenant.id} has no live API key (all ${keys.length} revoked); to create one: curl -X POST <url>${route}/keys -H "authorization: Bearer $ADMIN_TOKEN"`);
   }
   return outcome;
 }

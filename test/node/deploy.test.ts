@@ -161,8 +161,9 @@ describe("pref deploy against a stand-in account", () => {
     expect(account.state().workers["pref-edge-staging"].secrets.UPSTREAM_API_KEY).toBe(sha256("rotated-by-hand"));
     expect((await admin("/admin/tenants/main")) as { basis: string | null }).toMatchObject({ basis: "operator-basis-1" });
     expect(run.stdout).toContain(`note: tenant main does not use basis ${basis.id}; to switch it: curl -X PUT`);
-    // The only key was revoked, so the tenant gets a new one (printed once).
-    expect(printedKeys(run)).toHaveLength(1);
+    // The only key was revoked by the operator: it stays so, and the summary says how to create one.
+    expect(printedKeys(run)).toEqual([]);
+    expect(run.stdout).toContain("note: tenant main has no live API key (all 1 revoked)");
 
     const update = await runDeploy(account, [...vectorsDeploy, "--update-secrets"], { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
     times.updateSecrets = update.seconds;
