@@ -1,16 +1,41 @@
-// Build the WASM core, then `wrangler deploy` the environment and learn its URL from wrangler's machine-readable
-// output file (WRANGLER_OUTPUT_FILE_PATH: one JSON line per command, the deploy's carrying its targets), falling
-// back to the workers.dev URL it prints.
+// Build the WASM core (unless build/core.wasm is newer than everything it is built from), then `wrangler deploy`
+// the environment and learn its URL from wrangler's machine-readable output file (WRANGLER_OUTPUT_FILE_PATH: one
+// JSON line per command, the deploy's carrying its targets), falling back to the workers.dev URL it prints.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { projectRoot } from "./paths.ts";
 import type { EnvironmentConfig } from "./wrangler-config.ts";
 import type { Wrangler } from "./wrangler-cli.ts";
 
+const CORE = path.join("build", "core.wasm");
+/** What build/core.wasm is made from: the AssemblyScript sources, the build settings, the compiler. */
+const CORE_INPUTS = ["assembly", "asconfig.json", path.join("node_modules", "assemblyscript", "package.json")];
+
+function newestMtime(file: string): number {
+  if (!existsSync(file)) return 0;
+  const stat = statSync(file);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(file).map((name) => newestMtime(path.join(file, name))));
+}
+
+/** The reason to build, or null when the core on disk is newer than all its inputs (a make-style check). */
+export function coreBuildReason(root: string): string | null {
+  const output = path.join(root, CORE);
+  if (!existsSync(output)) return `${CORE} does not exist`;
+  const built = statSync(output).mtimeMs;
+  const changed = CORE_INPUTS.filter((input) => newestMtime(path.join(root, input)) > built);
+  return changed.length > 0 ? `${changed.join(", ")} changed since ${CORE} was built` : null;
+}
+
 export function buildCore(log: (line: string) => void): Promise<void> {
-  log("$ npm run build:wasm");
+  const reason = coreBuildReason(projectRoot);
+  if (!reason) {
+    log(`${CORE} is newer than ${CORE_INPUTS.join(", ")}: no rebuild`);
+    return Promise.resolve();
+  }
+  log(`${reason}: $ npm run build:wasm`);
   return new Promise((resolve, reject) => {
     const child = spawn("npm", ["run", "--silent", "build:wasm"], { cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";

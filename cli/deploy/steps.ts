@@ -16,8 +16,11 @@ export interface StepLog {
 
 export async function step<T>(log: StepLog, number: number, total: number, title: string, run: () => Promise<T>): Promise<T> {
   log(`\n[${number}/${total}] ${title}`);
+  const started = performance.now();
   try {
-    return await run();
+    const result = await run();
+    log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return result;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new DeployError(`deploy stopped at step ${number}/${total} (${title}):\n${why}\nNothing after this step ran; fix the cause and run the same command again (it is safe to repeat).`);

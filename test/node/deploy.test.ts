@@ -19,7 +19,12 @@ const projectConfig = readFileSync(path.join(projectRoot, "wrangler.toml"), "utf
 
 let stack: LocalStack;
 let account: FakeAccount;
-const times: Record<string, number> = {};
+/** Seconds per run: the whole process, and the deploy's own steps (its summary line), for the report. */
+const times: Record<string, string> = {};
+const timed = (name: string, run: DeployRun) => {
+  const steps = /Deployed pref-edge-staging in ([\d.]+) s/.exec(run.stdout)?.[1] ?? "-";
+  times[name] = `${run.seconds.toFixed(1)} (steps ${steps})`;
+};
 
 beforeAll(async () => {
   // The deployed Worker's stand-in: the Worker as wrangler dev runs it, with the ADMIN_TOKEN the deploy will set.
@@ -75,7 +80,7 @@ describe("pref deploy against a stand-in account", () => {
 
   it("first deploy: creates and records the database, migrates, deploys, sets secrets, seeds, checks health", async () => {
     const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
-    times.first = run.seconds;
+    timed("first", run);
     expect(run.stderr + run.stdout).not.toContain("deploy stopped");
     expect(run.code).toBe(0);
     expect(run.calls).toEqual(first);
@@ -126,7 +131,7 @@ describe("pref deploy against a stand-in account", () => {
   it("a second run changes nothing: no new database, secret, tenant or key", async () => {
     const config = readFileSync(account.config, "utf8");
     const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
-    times.repeat = run.seconds;
+    timed("repeat", run);
     expect(run.code).toBe(0);
     expect(run.calls).toEqual(repeat);
     expect(readFileSync(account.config, "utf8")).toBe(config);
@@ -152,7 +157,7 @@ describe("pref deploy against a stand-in account", () => {
     expect(put.status).toBe(200);
 
     const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
-    times.freshCheckout = run.seconds;
+    timed("freshCheckout", run);
     expect(run.code).toBe(0);
     expect(run.calls.slice(0, 3)).toEqual(first.slice(0, 3));
     expect(run.stderr).toContain("A database with that name already exists");
@@ -166,7 +171,7 @@ describe("pref deploy against a stand-in account", () => {
     expect(run.stdout).toContain("note: tenant main has no live API key (all 1 revoked)");
 
     const update = await runDeploy(account, [...vectorsDeploy, "--update-secrets"], { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
-    times.updateSecrets = update.seconds;
+    timed("updateSecrets", update);
     expect(update.code).toBe(0);
     expect(update.calls).toContain("secret put UPSTREAM_API_KEY --env staging --config CONFIG");
     expect(account.state().workers["pref-edge-staging"].secrets.UPSTREAM_API_KEY).toBe(sha256(UPSTREAM_KEY));
@@ -176,7 +181,7 @@ describe("pref deploy against a stand-in account", () => {
     const error = "\n✘ [ERROR] Migration 0001_example.sql failed with the following errors:\n  no such table: users: SQLITE_ERROR [code: 7500]\n";
     account.setState((s) => (s.fail = { match: "d1 migrations apply", stderr: error }));
     const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN });
-    times.failing = run.seconds;
+    timed("failing", run);
     account.setState((s) => delete s.fail);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("deploy stopped at step 3/8 (apply migrations (remote))");
@@ -189,7 +194,7 @@ describe("pref deploy against a stand-in account", () => {
 
   it("a wrong admin token is named as such (the Worker's secret is kept, not overwritten)", async () => {
     const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: "adm_not_the_real_token_000000" });
-    times.wrongToken = run.seconds;
+    timed("wrongToken", run);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("deploy stopped at step 7/8");
     expect(run.stderr).toContain("the admin token given is not pref-edge-staging's ADMIN_TOKEN (401)");
@@ -197,24 +202,17 @@ describe("pref deploy against a stand-in account", () => {
     expect(account.state().workers["pref-edge-staging"].secrets.ADMIN_TOKEN).toBe(sha256(ADMIN_TOKEN));
   }, 120_000);
 
-  it("without a login it stops at the first step and says how to log in", async () => {
+  it("on a terminal it asks for the admin token without echoing it; without a login it stops at step 1 and says how to log in", async () => {
     account.setState((s) => (s.loggedIn = false));
-    const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN });
-    account.setState((s) => (s.loggedIn = true));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("deploy stopped at step 1/8 (wrangler login)");
-    expect(run.stderr).toContain("npx wrangler login");
-    expect(run.calls).toEqual(["whoami --json"]);
-  });
-
-  it("on a terminal it asks for the admin token and does not echo it", async () => {
-    account.setState((s) => (s.loggedIn = false)); // stop right after the questions
+    const before = account.calls().length;
     const typed = "adm_typed_on_the_terminal_42";
     const { code, screen } = await runDeployOnTerminal(account, vectorsDeploy, "ADMIN_TOKEN of pref-edge-staging", typed);
     account.setState((s) => (s.loggedIn = true));
-    expect(code).toBe(1);
     expect(screen).toContain("empty = generate one");
-    expect(screen).toContain("deploy stopped at step 1/8 (wrangler login)");
     expect(screen).not.toContain(typed);
+    expect(code).toBe(1);
+    expect(screen).toContain("deploy stopped at step 1/8 (wrangler login)");
+    expect(screen).toContain("npx wrangler login");
+    expect(account.calls().slice(before)).toEqual(["whoami --json"]);
   });
 });
