@@ -15,7 +15,7 @@ import { seed, type BasisFile } from "./seed.ts";
 import { DeployError, step } from "./steps.ts";
 import { chooseTenantEmbedder, type EmbedderKind, type TenantEmbedder } from "./tenant-embedder.ts";
 import { D1_BINDING, readEnvironment, type EnvironmentConfig } from "./wrangler-config.ts";
-import { wranglerRunner, type Wrangler } from "./wrangler-cli.ts";
+import { WranglerError, wranglerRunner, type Wrangler } from "./wrangler-cli.ts";
 
 export interface DeployOptions {
   env: string;
@@ -42,11 +42,13 @@ const SHIPPED_BASIS = path.join("basis", "default", "basis.json");
 const STEPS = 8;
 
 function defaultBasisPath(): string {
-  return existsSync(path.join(projectRoot, PRODUCTION_BASIS)) ? PRODUCTION_BASIS : SHIPPED_BASIS;
+  const production = path.join(projectRoot, PRODUCTION_BASIS);
+  return existsSync(production) ? production : path.join(projectRoot, SHIPPED_BASIS);
 }
 
-function readBasis(file: string): BasisFile {
-  const full = path.resolve(projectRoot, file);
+function readBasis(given: string): BasisFile {
+  const full = path.resolve(given);
+  const file = path.relative(process.cwd(), full) || full; // as the operator would write it
   if (!existsSync(full)) throw new DeployError(`no basis at ${file} (train one: npx pref production-basis --help)`);
   const text = readFileSync(full, "utf8");
   let json: { id?: unknown; embedder?: { id?: unknown } };
@@ -91,10 +93,18 @@ async function preflight(o: DeployOptions, io: DeployIo): Promise<Plan> {
 
 async function checkLogin(wrangler: Wrangler, io: DeployIo): Promise<void> {
   let who: { loggedIn?: boolean; email?: string; authType?: string; accounts?: { id: string; name: string }[] };
+  let stdout: string;
   try {
-    who = JSON.parse((await wrangler(["whoami", "--json"], { echo: false })).stdout);
+    stdout = (await wrangler(["whoami", "--json"], { echo: false })).stdout;
+  } catch (err) {
+    // Not logged in: wrangler answers {"loggedIn": false} and exits 1. Anything else is its own error, shown as is.
+    if (!(err instanceof WranglerError) || !/"loggedIn":\s*false/.test(err.output)) throw err;
+    stdout = '{"loggedIn": false}';
+  }
+  try {
+    who = JSON.parse(stdout);
   } catch {
-    who = { loggedIn: false };
+    throw new DeployError(`wrangler whoami --json did not answer JSON:\n${stdout.slice(0, 500)}`);
   }
   if (!who.loggedIn)
     throw new DeployError("wrangler is not logged in: run `npx wrangler login`, or set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID (docs/deploy.md, \"Prerequisites\")");

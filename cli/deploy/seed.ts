@@ -67,7 +67,7 @@ export async function seed(admin: AdminClient, req: SeedRequest, log: (line: str
     if ((t.basis ?? defaultBasis) !== basis.id) {
       const how =
         t.embedder.id === basis.embedderId
-          ? `to switch it: curl -X PUT <url>${route}/basis -H "authorization: Bearer $ADMIN_TOKEN" -H "content-type: application/json" -d '{"basis":"${basis.id}"}'`
+          ? `to switch it: curl -X PUT ${admin.baseUrl}${route}/basis -H "authorization: Bearer $ADMIN_TOKEN" -H "content-type: application/json" -d '{"basis":"${basis.id}"}'`
           : `it cannot use it: the tenant's embedder is ${t.embedder.id}, the basis's ${basis.embedderId} (docs/deploy.md, "Rolling out a new basis")`;
       outcome.notes.push(`tenant ${tenant.id} does not use basis ${basis.id}; ${how}`);
     }
@@ -82,7 +82,7 @@ export async function seed(admin: AdminClient, req: SeedRequest, log: (line: str
   } else if (live > 0) {
     log(`tenant ${tenant.id} has ${live} live API key(s): no new key`);
   } else {
-    outcome.notes.push(`tenant ${tenant.id} has no live API key (all ${keys.length} revoked); to create one: curl -X POST <url>${route}/keys -H "authorization: Bearer $ADMIN_TOKEN"`);
+    outcome.notes.push(`tenant ${tenant.id} has no live API key (all ${keys.length} revoked); to create one: curl -X POST ${admin.baseUrl}${route}/keys -H "authorization: Bearer $ADMIN_TOKEN"`);
   }
   return outcome;
 }
