@@ -1,14 +1,15 @@
 // `pref deploy` end to end without a Cloudflare account: a stand-in `wrangler` first on PATH plays the account
 // (test/support/fake-wrangler), and a local stack (the real Worker under wrangler dev, real local D1) plays the
 // deployed Worker for the admin, seeding and health steps. The tests run in order on one account: a first
-// deploy, a repeat, a fresh checkout, operator changes, then failures.
+// deploy, a repeat, a fresh checkout, operator changes, then failures. The first deploy and the terminal run start
+// `pref` as its own process, as an operator does; the others call the same CLI entry in this process (faster).
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack.ts";
 import { projectRoot } from "../../scripts/processes.ts";
-import { createFakeAccount, runDeploy, runDeployOnTerminal, type DeployRun, type FakeAccount } from "../support/fake-wrangler/harness.ts";
+import { createFakeAccount, runDeploy as runDeployProcess, runDeployInProcess, runDeployOnTerminal, type DeployRun, type FakeAccount } from "../support/fake-wrangler/harness.ts";
 
 const ADMIN_TOKEN = "adm_deploy_test_token_0123456789";
 const UPSTREAM_KEY = "sk-upstream-test-key-do-not-leak";
@@ -57,6 +58,7 @@ const repeat = [
 ];
 const vectorsDeploy = ["--basis", basisPath, "--embedder", "vectors"];
 
+const runDeploy = runDeployInProcess;
 const stagingId = () => account.state().databases.find((d) => d.name === "pref-edge-staging")?.uuid;
 const admin = async (route: string) => (await fetch(`${stack.url}${route}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
 const printedKeys = (run: DeployRun) => run.stdout.match(/pk_[A-Za-z0-9_-]+/g) ?? [];
@@ -79,7 +81,7 @@ describe("pref deploy against a stand-in account", () => {
   });
 
   it("first deploy: creates and records the database, migrates, deploys, sets secrets, seeds, checks health", async () => {
-    const run = await runDeploy(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
+    const run = await runDeployProcess(account, vectorsDeploy, { PREF_ADMIN_TOKEN: ADMIN_TOKEN, PREF_UPSTREAM_KEY: UPSTREAM_KEY });
     timed("first", run);
     expect(run.stderr + run.stdout).not.toContain("deploy stopped");
     expect(run.code).toBe(0);

@@ -95,6 +95,32 @@ export function runDeploy(account: FakeAccount, args: string[], env: Record<stri
 }
 
 /**
+ * The same through the CLI's entry function in this process (no process start-up, wrangler's config reader loaded
+ * once): what runCli returns is the exit code the binary would have.
+ */
+export async function runDeployInProcess(account: FakeAccount, args: string[], env: Record<string, string>): Promise<DeployRun> {
+  const { runCli } = await import("../../../cli/main.ts");
+  const before = account.calls().length;
+  const saved = { ...process.env };
+  const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
+  let stdout = "";
+  let stderr = "";
+  Object.assign(process.env, deployEnv(account, env));
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  const started = performance.now();
+  try {
+    const code = await runCli(deployArgs(account, args).slice(1));
+    return { code, stdout, stderr, seconds: (performance.now() - started) / 1000, calls: account.calls().slice(before) };
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+/**
  * Runs `pref deploy` on a terminal (util-linux `script` gives it a pseudo-terminal) and types `answer` once the
  * question containing `question` appears. Returns everything the terminal showed.
  */
