@@ -69,17 +69,11 @@ describe("pref production-basis", () => {
     expect(basis.J).toBe(4);
     expect(basis.labels).toHaveLength(4);
 
-    // Every call went to the account's endpoint with its token and the model; the benchmark's texts were embedded once (cached).
+    // Every call went to the account's endpoint with its token and the model, in batches Workers AI accepts.
     expect(new Set(workersAi.requests.map((r) => `${r.path} ${r.authorization} ${r.model}`))).toEqual(
       new Set([`/client/v4/accounts/${ACCOUNT}/ai/v1/embeddings Bearer ${TOKEN} @cf/baai/bge-base-en-v1.5`]),
     );
-    const embedded = workersAi.requests.reduce((n, r) => n + r.inputs, 0);
     expect(workersAi.requests.every((r) => r.inputs <= 100)).toBe(true);
-
-    const again = await pref(flags(), { CLOUDFLARE_API_BASE_URL: workersAi.apiBase, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: TOKEN });
-    expect(again.code).toBe(0);
-    expect(workersAi.requests.reduce((n, r) => n + r.inputs, 0)).toBe(embedded + 1); // only the probe
-    expect(JSON.parse(readFileSync(basisFile, "utf8")).id).toBe(basis.id);
 
     const ctx = { basisFile, env: "production", vars: { EMBEDDINGS_URL: "" }, hasAiBinding: true };
     expect(chooseTenantEmbedder(basis.embedder.id, undefined, ctx)).toEqual({ kind: "workers-ai", id: basis.embedder.id, model: "@cf/baai/bge-base-en-v1.5" });
