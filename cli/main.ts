@@ -1,10 +1,12 @@
 // The `pref` command-line tool: offline PReF learning and evaluation (see docs/cli.md).
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.ts";
+import { registerDeploy } from "./commands/deploy.ts";
 import { registerEmbed } from "./commands/embed.ts";
 import { registerEval } from "./commands/eval.ts";
 import { registerLabelBasis } from "./commands/label-basis.ts";
 import { registerMakeAttributes } from "./commands/make-attributes.ts";
+import { registerProductionBasis } from "./commands/production-basis.ts";
 import { registerServeEmbeddings } from "./commands/serve-embeddings.ts";
 import { registerTrain } from "./commands/train.ts";
 import { CliError } from "./errors.ts";
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerBench(program);
   registerLabelBasis(program);
   registerServeEmbeddings(program);
+  registerProductionBasis(program);
+  registerDeploy(program);
   return program;
 }
 
