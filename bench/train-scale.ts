@@ -1,8 +1,8 @@
 // Training at scale: a planted data set in the service's log format (embedding-only comparisons, base64 float32,
 // what `pref pull` writes), each user answering pairs drawn for them alone, as in real logs; then `pref train` on it
 // as a child process, timed, with its peak memory. Prints the stage times, then one JSON line (last).
-//   BENCH_USERS (10000), BENCH_PER_USER (20), BENCH_D (512), BENCH_J (8), BENCH_PROMPTS (users / 2),
-//   BENCH_RESPONSES (8 per prompt), BENCH_DIR (.cache/bench-train), BENCH_KEEP=1 keeps the data file.
+//   BENCH_USERS (10000), BENCH_PER_USER (20), BENCH_D (512), BENCH_J (8), BENCH_PROMPTS (users / 20),
+//   BENCH_RESPONSES (16 per prompt), BENCH_DIR (.cache/bench-train), BENCH_KEEP=1 keeps the data file.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,8 +15,8 @@ const users = env("BENCH_USERS", 10_000);
 const perUser = env("BENCH_PER_USER", 20);
 const d = env("BENCH_D", 512);
 const J = env("BENCH_J", 8);
-const prompts = env("BENCH_PROMPTS", Math.max(10, Math.round(users / 2)));
-const responses = env("BENCH_RESPONSES", 8);
+const prompts = env("BENCH_PROMPTS", Math.max(10, Math.round(users / 20)));
+const responses = env("BENCH_RESPONSES", 16);
 const dir = path.resolve(process.env.BENCH_DIR ?? path.join(root, ".cache/bench-train"));
 const EMBEDDER = "planted:response";
 

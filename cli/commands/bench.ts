@@ -6,7 +6,7 @@ import { type Command, Option } from "commander";
 import { writeFileAtomic } from "../data/jsonl.ts";
 import { mergeCalibrations } from "../eval/calibration.ts";
 import { renderAccuracyChart } from "../eval/chart.ts";
-import { type PerUserValues, METHODS, type SettingResult, curvesFrom } from "../eval/protocol.ts";
+import { type PerUserValues, METHODS, type SettingResult, curvesFrom, liftFrom } from "../eval/protocol.ts";
 import { runEval } from "../eval/run.ts";
 import { formatTable } from "../eval/table.ts";
 import { integer, integerList, positive } from "../options.ts";
@@ -40,6 +40,7 @@ function pool(results: SettingResult[], withWin: boolean): SettingResult {
     k: results[0].k,
     curves: curvesFrom(perUser, withWin),
     perUser,
+    lift: { active: liftFrom(perUser, "active"), random: liftFrom(perUser, "random") },
     calibration,
     split: {
       prompt: results.reduce((s, r) => s + r.split.prompt, 0),
@@ -82,7 +83,7 @@ export function registerBench(program: Command): void {
       }
       const s = pool(seen, withWin);
       const u = unseen.length ? pool(unseen, withWin) : null;
-      const strip = (x: SettingResult) => ({ k: x.k, users: x.users, split: x.split, pool_per_user: x.pool, test_per_user: x.test, curves: x.curves, calibration: x.calibration });
+      const strip = (x: SettingResult) => ({ k: x.k, users: x.users, split: x.split, pool_per_user: x.pool, test_per_user: x.test, curves: x.curves, lift: x.lift, calibration: x.calibration });
       const summary = {
         data: o.data,
         embedder: o.embedder,

@@ -43,6 +43,8 @@ export interface SettingResult {
   k: number[];
   curves: Record<Method, Curve>;
   perUser: PerUserValues;
+  /** Paired accuracy lift over the population model, per k: personalization's gain for the same users. */
+  lift: { active: { mean: number[]; stderr: number[] }; random: { mean: number[]; stderr: number[] } };
   /** Reliability of each method's predicted probabilities, per k (pooled over users and seeds). */
   calibration: Record<Method, Calibration[]>;
   split: SplitCounts;
@@ -180,12 +182,20 @@ export function runSetting(ctx: EvalContext, users: string[], inSetting: (prompt
     k: ks,
     curves: curvesFrom(perUser, ctx.judge !== null),
     perUser,
+    lift: { active: liftFrom(perUser, "active"), random: liftFrom(perUser, "random") },
     calibration,
     split,
     users: split.prompt + split.pair,
     pool: round(poolSize / Math.max(1, counted), 1),
     test: round(testSize / Math.max(1, counted), 1),
   };
+}
+
+/** Accuracy of a method minus the population model's, per user (paired), then the mean and its standard error, per k. */
+export function liftFrom(perUser: PerUserValues, method: Method): { mean: number[]; stderr: number[] } {
+  const diffs = perUser[method].accuracy.map((users, ki) => users.map((a, ui) => a - perUser.population.accuracy[ki][ui]));
+  const stats = diffs.map(meanStderr);
+  return { mean: stats.map((x) => round(x.mean)), stderr: stats.map((x) => round(x.stderr)) };
 }
 
 /** Mean over users with the standard error across users, per method and k. */

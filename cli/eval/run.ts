@@ -60,6 +60,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     pool_per_user: seen.pool,
     test_per_user: seen.test,
     curves: seen.curves,
+    lift: seen.lift,
     calibration: seen.calibration,
   };
   if (!ctx.judge) result.win_rate = "not measured: needs each test prompt's candidate set and the user's utility of every candidate (a judging sidecar)";
@@ -71,6 +72,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       pool_per_user: unseen.pool,
       test_per_user: unseen.test,
       curves: unseen.curves,
+      lift: unseen.lift,
       calibration: unseen.calibration,
     };
   }

@@ -17,6 +17,11 @@ export function formatTable(name: string, r: SettingResult, judged = true): stri
   });
   lines.push(`ROC-AUC\n${head}`);
   r.k.forEach((k, i) => lines.push([String(k).padStart(3), ...METHODS.map((m) => fmt(r.curves[m].auc[i]).padStart(15))].join(" ")));
+  lines.push(`lift over the population model (paired per user, +- stderr)\n${["k".padStart(3), "active".padStart(15), "random".padStart(15)].join(" ")}`);
+  r.k.forEach((k, i) => {
+    const cell = (l: { mean: number[]; stderr: number[] }) => `${l.mean[i] >= 0 ? "+" : ""}${fmt(l.mean[i])}+-${fmt(l.stderr[i]).slice(1)}`.padStart(15);
+    lines.push([String(k).padStart(3), cell(r.lift.active), cell(r.lift.random)].join(" "));
+  });
   lines.push(`predictive log-loss against the users' choices, ties included (+- stderr)\n${head}`);
   r.k.forEach((k, i) => {
     lines.push([String(k).padStart(3), ...METHODS.map((m) => `${fmt(r.curves[m].log_loss[i])}+-${fmt(r.curves[m].log_loss_stderr[i]).slice(1)}`.padStart(15))].join(" "));

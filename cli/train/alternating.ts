@@ -40,6 +40,9 @@ export interface Factorization {
   iterations: number;
 }
 
+/** Fewest EM rounds before the stopping rule may end the fit. */
+const MIN_ROUNDS = 4;
+
 /** Precision that pins a user's weight on the population row at 1 (the offset), against O(1) for the others. */
 export const PINNED_PRECISION = 1e8;
 
@@ -317,8 +320,9 @@ export function alternatingFit(
     const f = objective(pb, W, post, o.reg);
     objectives.push(f);
     o.onIteration?.(it + 1, f);
+    // At least MIN_ROUNDS: the Laplace E-step makes the bound approximate, so an early round can stall by round-off.
     const prev = objectives[objectives.length - 2];
-    if (prev !== undefined && prev - f < o.tolerance * Math.abs(prev)) {
+    if (it + 1 >= MIN_ROUNDS && prev !== undefined && prev - f < o.tolerance * Math.abs(prev)) {
       it++;
       break;
     }

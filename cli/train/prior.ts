@@ -88,7 +88,7 @@ export function empiricalBayesPrior(core: PrefCore, users: Observations[], start
     mu0 = mean;
     sigma0 = next;
     o.onIteration?.();
-    if (change < 1e-10 * (size + 1e-12)) {
+    if (change < 1e-8 * (size + 1e-12)) { // relative change below 1e-4
       it++;
       break;
     }
