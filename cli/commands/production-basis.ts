@@ -21,7 +21,7 @@ export function registerProductionBasis(program: Command): void {
     .addOption(new Option("--out <dir>", "run directory for basis.json").default(path.join(projectRoot, path.dirname(PRODUCTION_BASIS)), path.dirname(PRODUCTION_BASIS)))
     .addOption(new Option("--work-dir <dir>", "where the benchmark comparisons are kept between runs").default(path.join(projectRoot, ".cache", "production-basis"), ".cache/production-basis"))
     .option("--prompts <n>", "benchmark prompts (240 = all, as for the default basis)", integer(2), 240)
-    .option("--bases <J>", "number of base rewards", integer(1, 64), 8)
+    .option("--bases <J>", "number of personal base rewards (the basis serves one more: the population reward)", integer(1, 63), 8)
     .option("--cache-dir <dir>", "embedding cache directory (env PREF_CACHE_DIR; default .cache/embeddings)")
     .addHelpText(
       "after",

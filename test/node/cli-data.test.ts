@@ -35,7 +35,7 @@ describe("comparison files", () => {
     const b = await collect(path.join(dir, "zipped.data"));
     expect(a).toEqual(b);
     expect(a.map((r) => r.line)).toEqual([1, 3, 4]);
-    expect(a[1]).toEqual({ user: "u2", prompt: "p", a: "y", b: "x", label: 0.5, line: 3 });
+    expect(a[1]).toEqual({ user: "u2", prompt: "p", a: "y", b: "x", label: 0.5, line: 3, embedder: null });
   });
 
   it("interns users, prompts and (prompt, response) items", async () => {
@@ -44,7 +44,10 @@ describe("comparison files", () => {
     expect(d.users).toEqual(["u1", "u2"]);
     expect(d.prompts).toEqual(["p", "q"]);
     // "x" under p and "x" under q are different items (a recipe may embed the prompt too).
-    expect(d.items).toEqual([{ prompt: 0, text: "x" }, { prompt: 0, text: "y" }, { prompt: 1, text: "x" }, { prompt: 1, text: "z" }]);
+    const item = (prompt: number, text: string) => ({ prompt, text, embedded: false });
+    expect(d.items).toEqual([item(0, "x"), item(0, "y"), item(1, "x"), item(1, "z")]);
+    expect(d.embedder).toBeNull();
+    expect(d.vectors).toBeNull();
     expect(Array.from(d.label)).toEqual([1, 0.5, 0]);
   });
 
@@ -60,6 +63,22 @@ describe("comparison files", () => {
     const file = path.join(dir, "bad.jsonl");
     fs.writeFileSync(file, `${JSON.stringify(rows[0])}\n${JSON.stringify(bad)}\n`);
     await expect(collect(file)).rejects.toThrow(`bad.jsonl:2: ${message}`);
+  });
+
+  it("interns embedding-only responses by content into one float32 table, and keeps the file's embedder", async () => {
+    const e = (xs: number[]) => ({ embedding: Buffer.from(Float32Array.from(xs).buffer).toString("base64") });
+    writeJsonLines(path.join(dir, "log.jsonl"), [
+      { embedder: "emb-1" },
+      { user: "u1", prompt_hash: "h", a: e([1, 2, 3]), b: { embedding: [4, 5, 6] }, label: 1 },
+      { user: "u2", prompt_hash: "h", a: { embedding: [1, 2, 3] }, b: "a text beside them", label: 0 },
+    ]);
+    const d = await loadDataset(path.join(dir, "log.jsonl"));
+    expect(d.embedder).toBe("emb-1");
+    expect(d.items.map((it) => it.embedded)).toEqual([true, true, false]);
+    // The same vector as base64 and as numbers is one item.
+    expect(Array.from(d.a)).toEqual([0, 0]);
+    expect(d.vectors!.d).toBe(3);
+    expect(Array.from(d.vectors!.data)).toEqual([1, 2, 3, 4, 5, 6, 0, 0, 0]);
   });
 
   it("reports a missing file and invalid JSON", async () => {

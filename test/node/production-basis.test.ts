@@ -66,8 +66,9 @@ describe("pref production-basis", () => {
 
     const basis = JSON.parse(readFileSync(basisFile, "utf8")) as { id: string; embedder: { id: string; d: number }; J: number; labels: string[] };
     expect(basis.embedder).toEqual({ id: "openai:@cf/baai/bge-base-en-v1.5:response", d: FAKE_EMBEDDING_D });
-    expect(basis.J).toBe(4);
-    expect(basis.labels).toHaveLength(4);
+    // The population row and the requested personal bases.
+    expect(basis.J).toBe(5);
+    expect(basis.labels).toHaveLength(5);
 
     // Every call went to the account's endpoint with its token and the model, in batches Workers AI accepts.
     expect(new Set(workersAi.requests.map((r) => `${r.path} ${r.authorization} ${r.model}`))).toEqual(
