@@ -1,6 +1,6 @@
 // `pref eval`: the evaluation protocol (DESIGN.md section 5) on a trained run's held-out users.
 import { type Command, Option } from "commander";
-import { integer, integerList, positive } from "../options.ts";
+import { integer, integerList, nonNegative, positive } from "../options.ts";
 import { type EvalOptions, runEval } from "../eval/run.ts";
 
 export function registerEval(program: Command): void {
@@ -14,10 +14,12 @@ export function registerEval(program: Command): void {
     .option("--per-user-reg <g>", "L2 regularisation of the per-user (no basis) baseline", positive, 1)
     .option("--data <file>", "comparisons file (default: the one recorded in split.json)")
     .option("--out <dir>", "where to write eval.json / eval.svg (default: the run directory)")
+    .option("--compare <basis.json>", "also evaluate this basis (e.g. the one a tenant serves) on the same held-out users and splits, and print a verdict")
+    .option("--margin <m>", "accuracy the run's basis must beat --compare's by to be called better", nonNegative, 0)
     .option("--cache-dir <dir>", "embedding cache directory (env PREF_CACHE_DIR)")
     .option("--embed-url <url>", "OpenAI-compatible embeddings base URL for openai:* embedders (env PREF_EMBED_URL)")
     .option("--embed-key <key>", "API key for --embed-url (env PREF_EMBED_KEY)")
-    .addHelpText("after", "\nExample:\n  npx pref eval --run runs/attrs --seeds 3")
+    .addHelpText("after", "\nExamples:\n  npx pref eval --run runs/attrs --seeds 3\n  npx pref eval --run runs/new --compare active-basis.json --margin 0.01")
     .action(async (o: EvalOptions) => {
       await runEval(o);
     });

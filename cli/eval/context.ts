@@ -56,26 +56,45 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-export async function loadEvalContext(runDir: string, flags: Partial<EmbedderFlags> & { data?: string }): Promise<EvalContext> {
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw new CliError(`run directory not found: ${runDir}`);
-  let basis: LoadedBasis;
+/** A trained run's artifacts and data, loaded once (a second basis can be evaluated on the same users and splits). */
+export interface EvalRun {
+  runDir: string;
+  basis: LoadedBasis;
+  split: SplitFile;
+  population: { w: number[] };
+  data: Dataset;
+  dataFile: string;
+  judge: Judge | null;
+}
+
+export function readBasisFile(file: string): LoadedBasis {
   try {
-    basis = loadBasisArtifact(readJson(path.join(runDir, "basis.json"), "basis"));
+    return loadBasisArtifact(readJson(file, "basis"));
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`${path.join(runDir, "basis.json")} is not a valid basis artifact: ${(error as Error).message.slice(0, 400)}`);
+    throw new CliError(`${file} is not a valid basis artifact: ${(error as Error).message.slice(0, 400)}`);
   }
+}
+
+export async function loadEvalRun(runDir: string, flags: { data?: string }): Promise<EvalRun> {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw new CliError(`run directory not found: ${runDir}`);
+  const basis = readBasisFile(path.join(runDir, "basis.json"));
   const split = readJson(path.join(runDir, "split.json"), "split") as SplitFile;
   if (split.format !== SPLIT_FORMAT) throw new CliError(`${path.join(runDir, "split.json")}: expected format ${SPLIT_FORMAT}`);
-  const pop = readJson(path.join(runDir, "population.json"), "population model") as { format: string; w: number[] };
-  if (pop.format !== POPULATION_FORMAT) throw new CliError(`${path.join(runDir, "population.json")}: expected format ${POPULATION_FORMAT}`);
+  const population = readJson(path.join(runDir, "population.json"), "population model") as { format: string; w: number[] };
+  if (population.format !== POPULATION_FORMAT) throw new CliError(`${path.join(runDir, "population.json")}: expected format ${POPULATION_FORMAT}`);
   if (split.users.heldout.length === 0) throw new CliError(`${runDir} was trained with --holdout 0: there are no held-out users to evaluate`);
-
   const dataFile = flags.data ?? path.resolve(runDir, split.data);
   const data = await loadDataset(dataFile);
   const sidecarFile = sidecarPathFor(dataFile);
   const judge = fs.existsSync(sidecarFile) ? loadJudge(sidecarFile) : null;
+  return { runDir, basis, split, population, data, dataFile, judge };
+}
 
+/** Everything the protocol needs to evaluate `basis` on the run's held-out users. */
+export async function evalContext(run: EvalRun, basis: LoadedBasis, flags: Partial<EmbedderFlags>): Promise<EvalContext> {
+  const { runDir, split, data, dataFile, judge } = run;
+  const pop = run.population;
   const { J, d } = basis.matrix;
   const embedderId = basis.artifact.embedder.id;
   if (data.embedder !== null && data.embedder !== embedderId) {
@@ -110,9 +129,11 @@ export async function loadEvalContext(runDir: string, flags: Partial<EmbedderFla
   const population = new Float64Array(n);
   if (basis.populationBase !== null) {
     for (let i = 0; i < n; i++) population[i] = phi[i * J + basis.populationBase];
+  } else if (pop.w.length !== d) {
+    // A basis from another embedder, without a population row: what it gives a new user (its prior mean).
+    for (let i = 0; i < n; i++) for (let j = 0; j < J; j++) population[i] += basis.mu0[j] * phi[i * J + j];
   } else {
     const w = Float64Array.from(pop.w);
-    if (w.length !== d) throw new CliError(`population model has ${w.length} weights, the basis has d = ${d}`);
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += w[k] * embedded.vectors[i * d + k];

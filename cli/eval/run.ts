@@ -7,7 +7,8 @@ import { CliError } from "../errors.ts";
 import type { EmbedderFlags } from "../embedders/flags.ts";
 import { note } from "../progress.ts";
 import { renderAccuracyChart } from "./chart.ts";
-import { loadEvalContext } from "./context.ts";
+import { type BasisComparison, compareResults, formatComparison } from "./compare.ts";
+import { evalContext, loadEvalRun, readBasisFile } from "./context.ts";
 import { type SettingResult, runSetting } from "./protocol.ts";
 import { formatTable } from "./table.ts";
 
@@ -21,17 +22,23 @@ export interface EvalOptions extends Partial<EmbedderFlags> {
   out?: string;
   /** Do not print the table (callers that aggregate several runs print their own). */
   quiet?: boolean;
+  /** Another basis artifact to compare the run's basis against, on the same users and splits. */
+  compare?: string;
+  /** The margin the candidate must beat the other basis by to be called better. */
+  margin?: number;
 }
 
 export interface EvalOutcome {
   result: Record<string, unknown>;
   seen: SettingResult;
   unseen: SettingResult | null;
+  comparison: BasisComparison | null;
 }
 
 export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   const t0 = performance.now();
-  const ctx = await loadEvalContext(o.run, o);
+  const run = await loadEvalRun(o.run, o);
+  const ctx = await evalContext(run, run.basis, o);
   const tLoaded = performance.now();
   const heldoutPrompts = new Set(ctx.split.prompts.heldout.map((p) => ctx.data.prompts.indexOf(p)).filter((i) => i >= 0));
   const users = ctx.split.users.heldout;
@@ -44,6 +51,12 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   }
   let unseen: SettingResult | null = null;
   if (heldoutPrompts.size > 0) unseen = runSetting(ctx, users, (p) => heldoutPrompts.has(p), "unseen", protocol);
+  let comparison: BasisComparison | null = null;
+  if (o.compare) {
+    const other = readBasisFile(o.compare);
+    const otherSeen = runSetting(await evalContext(run, other, o), users, (p) => !heldoutPrompts.has(p), "seen", protocol);
+    comparison = compareResults(seen, otherSeen, { candidate: run.basis.artifact.id, current: other.artifact.id }, o.margin ?? 0);
+  }
   const tDone = performance.now();
 
   const result: Record<string, unknown> = {
@@ -63,6 +76,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     lift: seen.lift,
     calibration: seen.calibration,
   };
+  if (comparison) result.comparison = comparison;
   if (!ctx.judge) result.win_rate = "not measured: needs each test prompt's candidate set and the user's utility of every candidate (a judging sidecar)";
   if (unseen) {
     result.unseen_prompts = {
@@ -87,9 +101,10 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   if (!o.quiet) {
     process.stdout.write(`${formatTable("seen prompts", seen, ctx.judge !== null)}\n`);
     if (unseen) process.stdout.write(`\n${formatTable("unseen prompts", unseen, ctx.judge !== null)}\n`);
+    if (comparison) process.stdout.write(`\n${formatComparison(comparison)}\n`);
   }
   note(`eval took ${(result.seconds as { total: number }).total} s (${(result.seconds as { protocol: number }).protocol} s protocol); wrote ${path.join(outDir, "eval.json")} and eval.svg`);
-  return { result, seen, unseen };
+  return { result, seen, unseen, comparison };
 }
 
 const round = (x: number) => Number(x.toFixed(2));

@@ -9,6 +9,7 @@ import { writeJsonLines } from "../../cli/data/jsonl.ts";
 import { symmetricEigen } from "../../cli/linalg/eigen.ts";
 import { runEval } from "../../cli/eval/run.ts";
 import { runCli } from "../../cli/main.ts";
+import { gaussian, makeRng } from "../../cli/rng.ts";
 import { plantedBenchmark } from "../../cli/synthetic/planted.ts";
 
 /**
@@ -110,6 +111,26 @@ describe("planted model", () => {
       for (const key of ["accuracy", "auc", "stderr"]) expect(json.curves[m][key]).toHaveLength(5);
     }
     expect(json.users).toEqual({ train: 36, heldout: 12 });
+  });
+});
+
+describe("eval --compare", () => {
+  it("prefers the trained basis over a random one on the same users, and calls a basis against itself even", async () => {
+    const run = path.join(dir, "run");
+    const trained = JSON.parse(fs.readFileSync(path.join(run, "basis.json"), "utf8"));
+    const rng = makeRng(5);
+    // The same population row, random deviations.
+    const random = { ...trained, id: "random-basis", W: trained.W.map((row: number[], j: number) => (j === 0 ? row : row.map(() => gaussian(rng)))) };
+    fs.writeFileSync(path.join(dir, "random.json"), JSON.stringify(random));
+    const vsRandom = await runEval({ run, queries: [0, 5, 10], seeds: 2, criterion: "pref", perUserReg: 1, quiet: true, compare: path.join(dir, "random.json"), margin: 0.01, out: path.join(dir, "cmp") });
+    expect(vsRandom.comparison!.verdict).toBe("better");
+    expect(vsRandom.comparison!.summary.difference).toBeGreaterThan(0.05);
+    expect(vsRandom.comparison!.difference.mean[0]).toBe(0); // k = 0: both are the population row
+    const vsItself = await runEval({ run, queries: [0, 5, 10], seeds: 2, criterion: "pref", perUserReg: 1, quiet: true, compare: path.join(run, "basis.json"), out: path.join(dir, "cmp") });
+    expect(vsItself.comparison!.verdict).toBe("no clear difference");
+    expect(vsItself.comparison!.summary.difference).toBe(0);
+    const written = JSON.parse(fs.readFileSync(path.join(dir, "cmp", "eval.json"), "utf8"));
+    expect(written.comparison.verdict).toBe("no clear difference");
   });
 });
 
