@@ -8,6 +8,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // The Worker's structured log lines (one per request) are checked where it matters (captureLogs in
+      // test/workers/logs.ts), not printed.
+      onConsoleLog: (log: string) => !log.startsWith('{"ts":'),
       projects: [
         {
           plugins: [
@@ -17,6 +20,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  HASH_SECRET: "test-hash-secret",
                   // The `openai` embedder's endpoint; test/workers/embedders.test.ts fakes this host.
                   EMBEDDINGS_URL: "http://embeddings.fake/v1/embeddings",
                   EMBEDDINGS_API_KEY: "fake-embeddings-key",

@@ -43,6 +43,7 @@ describe("upstream settings", () => {
     embedderModel: null,
     basisId: "b",
     upstream: { url: null, model: null, n: null, useN: null, keySecret: null, modelPassthrough: null, ...upstream },
+    limits: { plan: null, dailyQuota: null },
   });
   const env = (vars: Record<string, string>) => vars as unknown as Bindings;
 

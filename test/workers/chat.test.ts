@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
 import { admin, call, ORIGIN } from "./helpers.ts";
+import { captureLogs } from "./logs.ts";
 import { expectConforms } from "./openapi-validate.ts";
 import { exports } from "cloudflare:workers";
 
@@ -39,13 +40,18 @@ describe("chat completions: request validation", () => {
     expect((await chat("pk_wrong_key_000000000000000000", ask("hi"))).status).toBe(401);
   });
 
-  it("without an upstream answers 503 saying how to configure one, and calls nothing", async () => {
+  it("without an upstream answers a short 503 (how to configure one goes to the logs), and calls nothing", async () => {
     const t = await chatTenant(null);
     await fakeUpstream.script({ texts: CALM });
+    const logs = captureLogs();
     const res = await chat(t.key, ask("2+2?", { user: "u" }));
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("upstream_not_configured");
-    expect(res.body.error.message).toMatch(/UPSTREAM_URL.*UPSTREAM_API_KEY.*\/admin\/tenants\/\{tenant\}\/upstream/s);
+    // The caller learns that chat is not available here, not the Worker's variable and secret names or admin routes.
+    expect(res.body.error.message).not.toMatch(/UPSTREAM|admin|wrangler|secret/i);
+    const logged = logs.lines().find((l) => l.code === "upstream_not_configured" && l.event === "error");
+    expect(logged?.request_id).toBe(res.headers.get("x-request-id"));
+    expect(logged?.detail).toMatch(/UPSTREAM_URL.*UPSTREAM_API_KEY.*\/admin\/tenants\/\{tenant\}\/upstream/s);
     expect(res.headers.get("x-should-retry")).toBe("false");
     await expectConforms(res, "POST", "/v1/chat/completions");
     expect(await fakeUpstream.calls()).toHaveLength(0);
@@ -298,10 +304,12 @@ describe("admin: tenant upstream settings", () => {
     expect(got.body.upstream).toEqual(set.body);
     await expectConforms(got, "GET", "/admin/tenants/{tenant}");
 
-    // The named secret is not set in this Worker: 503 naming it, not a call without a key.
+    // The named secret is not set in this Worker: 503 (the logs name it), not a call without a key.
+    const logs = captureLogs();
     const res = await chat(t.key, ask("2+2?", { user: "u" }));
     expect(res.status).toBe(503);
-    expect(res.body.error.message).toContain("UPSTREAM_API_KEY_ACME");
+    expect(res.body.error.message).not.toContain("UPSTREAM_API_KEY_ACME");
+    expect(logs.lines().find((l) => l.event === "error")?.detail).toContain("UPSTREAM_API_KEY_ACME");
 
     for (const bad of [{ key_secret: "ADMIN_TOKEN" }, { url: "file:///etc/passwd" }, { n: 17 }, { extra: 1 }]) {
       const r = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, bad);

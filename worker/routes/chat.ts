@@ -55,7 +55,7 @@ export function chatRoutes(cfg: Config) {
     const body = c.req.valid("json");
     const userId = body.user;
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId ?? "", { upstream: true });
+    const { db, core, session, basis } = await userContext(c, userId, { upstream: true });
     const { tenant } = session;
     const upstream = resolveUpstream(cfg, tenant, c.env);
     if (tenant.embedderKind === "vectors")
@@ -83,7 +83,7 @@ export function chatRoutes(cfg: Config) {
     const [generation, current, answered] = await Promise.all([
       generate(),
       currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
-      wantQuestion && session.user ? answeredPairs(db, tenant.id, userId!, prompt) : [],
+      wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
     ]);
 
     const texts = generation.candidates.map((candidate) => candidate.text);
@@ -92,6 +92,8 @@ export function chatRoutes(cfg: Config) {
       texts.map((_, i) => `candidates.${i}`),
       embedderFor(tenant, c.env, cfg),
       basis.d,
+      // Upstream answers are not held to the text limit: each is embedded by its first and last MAX_TEXT_BYTES / 2.
+      { caller: tenant.id, maxTextBytes: cfg.maxTextBytes },
     );
     const ranking = rankCandidates(core, basis, current.posterior, E, texts.length, {
       explore: options.explore,
