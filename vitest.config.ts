@@ -31,6 +31,8 @@ export default defineConfig(async () => {
                   UPSTREAM_RETRIES: "2",
                   UPSTREAM_BACKOFF_MS: "10",
                 },
+                // A rate-limit plan small enough to run out of in a test (wrangler.toml's plans are real-sized).
+                ratelimits: { RATE_LIMIT_TINY: { simple: { limit: 3, period: 60 } } },
               },
             }),
           ],

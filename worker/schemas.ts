@@ -23,9 +23,12 @@ const errorResponse = (description: string) => ({ description, content: { "appli
 export const commonErrors = {
   400: errorResponse("Invalid request; `field` names the offending input"),
   401: errorResponse("Missing, unknown or revoked API key"),
+  408: errorResponse("The body did not arrive within BODY_TIMEOUT_MS"),
   413: errorResponse("Body larger than the configured limit"),
   415: errorResponse("Body is not application/json"),
+  429: errorResponse("The API key's rate limit (rate_limited) or daily quota (quota_exceeded) is used up; Retry-After says when to retry"),
   500: errorResponse("Internal error"),
+  503: errorResponse("The database is unavailable or timed out (db_unavailable; nothing was stored: retry, see x-should-retry), or the service is not configured for this"),
 } as const;
 export const notFoundError = { 404: errorResponse("Not found") } as const;
 export const conflictError = { 409: errorResponse("Conflict (embedder/basis mismatch, no active basis, idempotency key reuse, too much contention)") } as const;

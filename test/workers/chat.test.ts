@@ -2,6 +2,7 @@
 // validation, ranking by the user's posterior, `n` supported or not, streaming, the question, and every fault.
 // (One file: the fake upstream is shared, and tests within a file run one at a time.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { styleEmbedding } from "../support/planted-style.ts";
 import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
 import { admin, call, ORIGIN } from "./helpers.ts";
 import { captureLogs } from "./logs.ts";
@@ -214,6 +215,39 @@ describe("chat completions: candidates ranked for the user", () => {
     expect(finish.pref.choices).toHaveLength(4);
     expect(finish.pref.question).toMatchObject({ ask: true });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 90 } });
+  });
+});
+
+describe("chat completions: long upstream answers", () => {
+  it("are embedded within MAX_TEXT_BYTES (their beginning and end), and returned whole", async () => {
+    const t = await chatTenant({ n: 2 });
+    vi.restoreAllMocks();
+    const embedded: string[] = [];
+    const users: unknown[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input, init);
+      if (new URL(req.url).host !== "embeddings.fake") return realFetch(input, init);
+      const body = (await req.json()) as { input: string[]; user?: string };
+      embedded.push(...body.input);
+      users.push(body.user);
+      return Response.json({ data: body.input.map((text, index) => ({ index, embedding: styleEmbedding(text) })) });
+    });
+    const huge = `Start of a very long answer. ${"lorem ipsum dolor sit amet, ".repeat(7000)}The very end, a question?`;
+    expect(huge.length).toBeGreaterThan(190_000);
+    await fakeUpstream.script({ texts: [huge, CALM[0]] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    const contents = res.body.choices.map((c: { message: { content: string } }) => c.message.content);
+    expect(contents).toContain(huge); // the caller gets the whole answer
+    const utf8 = new TextEncoder();
+    expect(embedded).toHaveLength(2);
+    for (const text of embedded) expect(utf8.encode(text).length).toBeLessThanOrEqual(32 * 1024);
+    const cut = embedded.find((text) => text.startsWith("Start of a very long answer."))!;
+    expect(cut.endsWith("The very end, a question?")).toBe(true);
+    // The embeddings endpoint is told whose texts these are (an opaque hash of the tenant, for fair queueing).
+    expect(users[0]).toMatch(/^t_[0-9a-f]{32}$/);
+    expect(users[0]).not.toContain(t.tenant);
   });
 });
 

@@ -43,9 +43,11 @@ export function chatRoutes(cfg: Config) {
       ...commonErrors,
       ...conflictError,
       ...unprocessableError,
-      429: errorResponse("The upstream rate-limited us and retries did not help (Retry-After passed on when the upstream gave one)"),
+      429: errorResponse(
+        "The API key's rate limit or daily quota is used up (rate_limited, quota_exceeded), or the upstream rate-limited us and retries did not help (upstream_rate_limited); Retry-After when known",
+      ),
       502: errorResponse("The upstream failed (5xx after retries, malformed answer, refused request, unreachable) or the embedder failed"),
-      503: errorResponse("No upstream LLM is configured (the message says how to configure one)"),
+      503: errorResponse("No upstream LLM is configured for this tenant (upstream_not_configured), or the database is unavailable (db_unavailable)"),
       504: errorResponse("The upstream did not answer within UPSTREAM_TIMEOUT_MS"),
     },
   });
