@@ -36,6 +36,11 @@ export interface LocalStackOptions {
   vars?: Record<string, string>;
   /** Silence the services' own output (tests); default false. */
   quiet?: boolean;
+  /**
+   * Keep wrangler's config (and its dev registry) inside the state folder (tests, benchmarks): another `wrangler dev`
+   * starting or stopping on this machine then cannot make this one reload its Worker mid-request.
+   */
+  isolated?: boolean;
 }
 
 export interface LocalStack {
@@ -45,6 +50,8 @@ export interface LocalStack {
   devKey: string;
   tenant: string;
   basisId: string | null;
+  /** Process id of `wrangler dev` (its descendants run the Worker: benchmarks read their CPU and memory). */
+  serverPid: number;
   stop(): Promise<void>;
 }
 
@@ -60,9 +67,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!options.persistDir) rmSync(persistDir, { recursive: true, force: true });
   };
 
+  const env = offlineEnv(options.isolated ? { XDG_CONFIG_HOME: path.join(persistDir, "config") } : {});
+
   try {
     if (!existsSync(path.join(projectRoot, "build", "core.wasm"))) await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet });
-    await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true });
+    await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true, env });
 
     let embeddingsUrl: string | null = null;
     if (useEmbeddings) {
@@ -96,7 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         "--log-level", quiet ? "error" : "info",
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],
-      { quiet, env: offlineEnv() },
+      { quiet, env },
     );
     services.push(worker);
     const url = `http://127.0.0.1:${port}`;
@@ -109,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       basisId = await seedDevTenant({ url, adminToken, devKey, basis, textEmbedder: embeddingsUrl !== null });
       await waitForHttp(`${url}/health`, 60_000, worker);
     }
-    return { url, embeddingsUrl, adminToken, devKey, tenant: DEV_TENANT, basisId, stop };
+    return { url, embeddingsUrl, adminToken, devKey, tenant: DEV_TENANT, basisId, serverPid: worker.child.pid!, stop };
   } catch (err) {
     await stop();
     throw err;

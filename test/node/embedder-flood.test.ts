@@ -16,7 +16,7 @@ let stack: LocalStack;
 let upstream: FakeUpstream;
 beforeAll(async () => {
   upstream = await FakeUpstream.start();
-  stack = await startLocalStack({ quiet: true });
+  stack = await startLocalStack({ quiet: true, isolated: true });
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
