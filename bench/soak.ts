@@ -6,8 +6,10 @@
 //   rank 35%, feedback 30%, questions/next 15%, profile 10%, export 5%, delete 3%, health 2%
 // (512-d vectors, J = 16). A user has at most one request in flight, so every answer is knowable: 200 (204 for a
 // delete). Anything else, or no answer within 30 s, is an error. Reports per interval (BENCH_SOAK_INTERVAL, 60 s):
-// requests, errors, p50 and p99; and the resident memory of the workerd processes at the start (after warm-up),
-// each interval, and the end. Last line: JSON. Goal: zero errors, memory flat after warm-up.
+// requests, errors, p50 and p99, and the Worker's memory: its isolate's JS heap (read every 5 s through workerd's
+// inspector; the interval's lowest reading, after the collector ran, is what stays alive) and the workerd process's
+// RSS, at the start (after warm-up), each interval and the end. Last line: JSON. Goal: zero errors, memory flat after
+// warm-up.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +17,7 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { Mulberry32 } from "../core/prng.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
+import { isolateHeap, type HeapReader } from "./isolate-heap.ts";
 import { workerdRssMb } from "./proc-memory.ts";
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -67,14 +70,14 @@ interface Sample {
   status: number;
 }
 
-/** The bundled Worker in Miniflare, on a fresh migrated D1; its URL, and how to stop it. */
-async function startWorker(adminToken: string): Promise<{ url: string; stop(): Promise<void> }> {
+/** The bundled Worker in Miniflare, on a fresh migrated D1; its URL, its heap, and how to stop it. */
+async function startWorker(adminToken: string): Promise<{ url: string; heap: HeapReader; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "pref-soak-"));
   const env = offlineEnv({ XDG_CONFIG_HOME: path.join(dir, "config") });
   await runToEnd(bin("wrangler"), ["deploy", "--dry-run", "--outdir", path.join(dir, "dist")], { quiet: true, env });
   await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", path.join(dir, "state")], { quiet: true, env });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(projectRoot, "wrangler.toml"));
-  const port = await freePort();
+  const [port, inspectorPort] = [await freePort(), await freePort()];
   const mf = new Miniflare({
     ...(workerOptions as object),
     modules: true,
@@ -86,6 +89,7 @@ async function startWorker(adminToken: string): Promise<{ url: string; stop(): P
     cf: false,
     host: "127.0.0.1",
     port,
+    inspectorPort,
     // The Worker's log lines (one per request) would flood the terminal.
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
       stdout.resume();
@@ -93,9 +97,12 @@ async function startWorker(adminToken: string): Promise<{ url: string; stop(): P
     },
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).origin;
+  const heap = await isolateHeap(inspectorPort);
   return {
     url,
+    heap,
     stop: async () => {
+      heap.close();
       await mf.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -182,8 +189,15 @@ async function main(): Promise<void> {
       return null;
     };
 
-    const memory: { t: number; rss: Record<string, number> }[] = [];
-    const snapshot = (t: number) => memory.push({ t, rss: Object.fromEntries([...workerdRssMb(process.pid)].map(([pid, mb]) => [`workerd ${pid}`, mb])) });
+    // The isolate's heap, every 5 s; each interval reports its lowest reading (what survived the collector).
+    let heapLow = Infinity;
+    const heapTimer = setInterval(() => void worker.heap.usedMb().then((mb) => (heapLow = Math.min(heapLow, mb)), () => undefined), 5_000);
+    const memory: { t: number; heapMb: number; rssMb: number }[] = [];
+    const snapshot = async (t: number) => {
+      const now = await worker.heap.usedMb();
+      memory.push({ t, heapMb: Math.min(heapLow, now), rssMb: [...workerdRssMb(process.pid).values()].reduce((a, b) => a + b, 0) });
+      heapLow = Infinity;
+    };
 
     let inFlight = 0;
     const run = async (seconds: number) => {
@@ -212,7 +226,7 @@ async function main(): Promise<void> {
     await run(WARMUP);
     const warm = samples.length;
     const start = Date.now();
-    snapshot(0);
+    await snapshot(0);
     const intervals: { t: number; requests: number; errors: number; p50_ms: number; p99_ms: number }[] = [];
     for (let t = INTERVAL; t <= SECONDS; t += INTERVAL) {
       const from = samples.length;
@@ -221,10 +235,12 @@ async function main(): Promise<void> {
       const ms = slice.map((s) => s.ms).sort((a, b) => a - b);
       const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0);
       intervals.push({ t, requests: slice.length, errors: slice.filter((s) => !s.ok).length, p50_ms: q(0.5), p99_ms: q(0.99) });
-      snapshot(t);
+      await snapshot(t);
       const last = intervals.at(-1)!;
-      console.error(`t=${t}s: ${last.requests} requests, ${last.errors} errors, p50 ${last.p50_ms} ms, p99 ${last.p99_ms} ms, workerd RSS ${JSON.stringify(memory.at(-1)!.rss)} MB`);
+      const mem = memory.at(-1)!;
+      console.error(`t=${t}s: ${last.requests} requests, ${last.errors} errors, p50 ${last.p50_ms} ms, p99 ${last.p99_ms} ms, isolate heap ${mem.heapMb} MB, workerd RSS ${mem.rssMb} MB`);
     }
+    clearInterval(heapTimer);
     const measured = samples.slice(warm);
     const errors = measured.filter((s) => !s.ok);
     const statuses: Record<string, number> = {};
@@ -233,10 +249,10 @@ async function main(): Promise<void> {
     if (firstErrors.length > 0) console.error(`first errors:\n${firstErrors.join("\n")}`);
 
     console.log(`\nPReF Edge soak: the bundled Worker in Miniflare (workerd) on 127.0.0.1, ${RPS} req/s target, ${SECONDS} s after ${WARMUP} s of warm-up; ${TENANTS} tenants x ${KEYS_PER_TENANT} keys, ${TENANTS * USERS_PER_TENANT} users`);
-    console.log("| t (s) | requests | errors | p50 ms | p99 ms | " + Object.keys(memory[0].rss).map((k) => `${k} RSS MB`).join(" | ") + " |");
-    console.log("|---:|---:|---:|---:|---:|" + Object.keys(memory[0].rss).map(() => "---:").join("|") + "|");
-    console.log(`| 0 | | | | | ${Object.values(memory[0].rss).join(" | ")} |`);
-    intervals.forEach((iv, i) => console.log(`| ${iv.t} | ${iv.requests} | ${iv.errors} | ${iv.p50_ms} | ${iv.p99_ms} | ${Object.values(memory[i + 1].rss).join(" | ")} |`));
+    console.log("| t (s) | requests | errors | p50 ms | p99 ms | isolate JS heap MB | workerd RSS MB |");
+    console.log("|---:|---:|---:|---:|---:|---:|---:|");
+    console.log(`| 0 | | | | | ${memory[0].heapMb} | ${memory[0].rssMb} |`);
+    intervals.forEach((iv, i) => console.log(`| ${iv.t} | ${iv.requests} | ${iv.errors} | ${iv.p50_ms} | ${iv.p99_ms} | ${memory[i + 1].heapMb} | ${memory[i + 1].rssMb} |`));
     console.log(
       JSON.stringify({
         seconds: Math.round(elapsed),
@@ -245,7 +261,8 @@ async function main(): Promise<void> {
         errors: errors.length,
         error_statuses: statuses,
         p99_ms_by_interval: intervals.map((i) => i.p99_ms),
-        workerd_rss_mb: { start: memory[0].rss, end: memory.at(-1)!.rss },
+        isolate_heap_mb: { start: memory[0].heapMb, end: memory.at(-1)!.heapMb, by_interval: memory.slice(1).map((m) => m.heapMb) },
+        workerd_rss_mb: { start: memory[0].rssMb, end: memory.at(-1)!.rssMb },
       }),
     );
   } finally {

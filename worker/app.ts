@@ -44,7 +44,8 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
   app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  for (const sub of [healthRoutes(cfg), rankRoutes(cfg), feedbackRoutes(cfg), questionRoutes(cfg), userRoutes(cfg), chatRoutes(cfg), adminRoutes(cfg), adminUpstreamRoutes(cfg), adminLimitsRoutes(cfg), adminMaintenanceRoutes(cfg)]) app.route("/", sub);
+  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes];
+  for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key" });

@@ -5,14 +5,9 @@
 // keyedHash(x) = HMAC(key(tenant, purpose), SHA-256(x)): the inner SHA-256 is what rows written before keyed
 // hashing stored, so those rows can be re-keyed without the original text (docs/prompt-hashes.md).
 
-const encoder = new TextEncoder();
+import { hex, sha256Hex } from "./crypto.ts";
 
-function hex(buffer: ArrayBuffer): string {
-  const bytes = new Uint8Array(buffer);
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, "0");
-  return out;
-}
+const encoder = new TextEncoder();
 
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
 
@@ -40,10 +35,6 @@ function keyFor(secret: string, tenant: string, purpose: string): Promise<Crypto
 /** HMAC of an already computed SHA-256 (hex): how a stored plain hash becomes the keyed one. */
 export async function keyedFromSha256(secret: string, tenant: string, purpose: string, sha256Hex: string): Promise<string> {
   return hex(await crypto.subtle.sign("HMAC", await keyFor(secret, tenant, purpose), fromHex(sha256Hex)));
-}
-
-export async function sha256Hex(data: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(data)));
 }
 
 /** keyedHash(x) = HMAC(key(tenant, purpose), SHA-256(x)), hex. */

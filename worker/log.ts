@@ -22,8 +22,7 @@ export interface RequestLog {
 
 const levels: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function writeLog(level: LogLevel, minimum: LogLevel, line: Record<string, unknown>): void {
-  if (levels[level] < levels[minimum]) return;
+function writeLog(level: LogLevel, line: Record<string, unknown>): void {
   const text = JSON.stringify({ ts: new Date().toISOString(), level, ...line });
   if (level === "error") console.error(text);
   else if (level === "warn") console.warn(text);
@@ -43,7 +42,7 @@ async function requestFields(c: Context<AppEnv>): Promise<Record<string, unknown
 /** A line about this request (event name plus fields that carry no user text). */
 export async function logEvent(c: Context<AppEnv>, level: LogLevel, event: string, fields: Record<string, unknown> = {}): Promise<void> {
   if (levels[level] < levels[c.var.config.logLevel]) return;
-  writeLog(level, c.var.config.logLevel, { event, ...(await requestFields(c)), ...fields });
+  writeLog(level, { event, ...(await requestFields(c)), ...fields });
 }
 
 /** The access line written when the request ends: route template, status, time, error code. */

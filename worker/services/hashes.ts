@@ -2,7 +2,8 @@
 // before keyed hashing that have not been re-keyed yet (hash_scheme 0; docs/prompt-hashes.md).
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { keyedFromSha256, sha256Hex } from "../keyed-hash.ts";
+import { sha256Hex } from "../crypto.ts";
+import { keyedFromSha256 } from "../keyed-hash.ts";
 
 export interface TextHashes {
   /** What new rows store (hash_scheme 1). */
