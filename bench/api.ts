@@ -213,6 +213,7 @@ async function main(): Promise<void> {
         "--persist-to", path.join(stateDir, "state"),
         "--var", `ADMIN_TOKEN:${adminToken}`,
         "--var", `HASH_SECRET:${adminToken}-hash`,
+        ...(process.env.BENCH_LOG_LEVEL ? ["--var", `LOG_LEVEL:${process.env.BENCH_LOG_LEVEL}`] : []),
         "--log-level", "warn",
         "--show-interactive-dev-session=false",
       ],

@@ -46,6 +46,17 @@ describe("request bodies", () => {
     expect(slow.cancelled()).toBe(true);
   });
 
+  it("one with a declared length that trickles in is a 408 too", async () => {
+    const t = await setupTenant();
+    const app = createApp({ ...loadConfig(env), bodyTimeoutMs: 300 });
+    const slow = trickle("{", 50);
+    const headers = { authorization: `Bearer ${t.key}`, "content-type": "application/json", "content-length": "1000" };
+    const started = Date.now();
+    const res = await app.fetch(new Request(`${ORIGIN}/v1/rank`, { method: "POST", headers, body: slow.stream, duplex: "half" } as RequestInit), env, createExecutionContext());
+    expect(res.status).toBe(408);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("one without a length that grows past the limit is a 413 as soon as it does", async () => {
     const t = await setupTenant();
     const app = createApp({ ...loadConfig(env), maxBodyBytes: 4096 });
