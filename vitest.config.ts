@@ -8,6 +8,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // The Worker's structured log lines (one per request) are checked where it matters (captureLogs in
+      // test/workers/logs.ts), not printed.
+      onConsoleLog: (log: string) => !log.startsWith('{"ts":'),
       projects: [
         {
           plugins: [
@@ -17,6 +20,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  HASH_SECRET: "test-hash-secret",
                   // The `openai` embedder's endpoint; test/workers/embedders.test.ts fakes this host.
                   EMBEDDINGS_URL: "http://embeddings.fake/v1/embeddings",
                   EMBEDDINGS_API_KEY: "fake-embeddings-key",
@@ -27,6 +31,8 @@ export default defineConfig(async () => {
                   UPSTREAM_RETRIES: "2",
                   UPSTREAM_BACKOFF_MS: "10",
                 },
+                // A rate-limit plan small enough to run out of in a test (wrangler.toml's plans are real-sized).
+                ratelimits: { RATE_LIMIT_TINY: { simple: { limit: 3, period: 60 } } },
               },
             }),
           ],

@@ -84,6 +84,8 @@ async function seed(base: string) {
     basis: basisId,
   });
   const { key } = await json(base, "POST", `/admin/tenants/${tenant.id}/keys`, adminToken, { name: "bench" });
+  // The bench's one key sends ~30,000 requests a minute: beyond any rate-limit plan.
+  await json(base, "PUT", `/admin/tenants/${tenant.id}/limits`, adminToken, { rate_limit_plan: "unlimited" });
 
   // Users with history, so rank reads real posteriors.
   const pool = Array.from({ length: 32 }, vector);
@@ -210,6 +212,8 @@ async function main(): Promise<void> {
         "--port", String(port),
         "--persist-to", path.join(stateDir, "state"),
         "--var", `ADMIN_TOKEN:${adminToken}`,
+        "--var", `HASH_SECRET:${adminToken}-hash`,
+        ...(process.env.BENCH_LOG_LEVEL ? ["--var", `LOG_LEVEL:${process.env.BENCH_LOG_LEVEL}`] : []),
         "--log-level", "warn",
         "--show-interactive-dev-session=false",
       ],

@@ -5,12 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd, startService, waitForHttp, type Service } from "./processes.ts";
+import { DEV_TENANT, seedDevTenant } from "./seed.ts";
 
 export const DEFAULT_BASIS_PATH = path.join(projectRoot, "basis", "default", "basis.json");
 /** Well-known local-only credentials (override with PREF_DEV_KEY / PREF_ADMIN_TOKEN). Never valid anywhere else. */
 export const DEFAULT_DEV_KEY = "pk_dev_local_only_0000000000000000";
 export const DEFAULT_ADMIN_TOKEN = "dev-admin-token-local-only";
-export const DEV_TENANT = "dev";
+/** Key of the keyed hashes in local D1 (stable across restarts: stored hashes must keep matching). */
+export const DEFAULT_HASH_SECRET = "dev-hash-secret-local-only";
+export { DEV_TENANT };
 
 export interface LocalStackOptions {
   /** Worker port; default a free one. */
@@ -21,6 +24,8 @@ export interface LocalStackOptions {
   persistDir?: string;
   adminToken?: string;
   devKey?: string;
+  /** HASH_SECRET of the Worker (default DEFAULT_HASH_SECRET). */
+  hashSecret?: string;
   /** Start the local embeddings server and give the dev tenant the default basis's text embedder (default true). */
   embeddings?: boolean;
   /** Seed the dev tenant, its key and the default basis (default true). */
@@ -31,6 +36,11 @@ export interface LocalStackOptions {
   vars?: Record<string, string>;
   /** Silence the services' own output (tests); default false. */
   quiet?: boolean;
+  /**
+   * Keep wrangler's config (and its dev registry) inside the state folder (tests, benchmarks): another `wrangler dev`
+   * starting or stopping on this machine then cannot make this one reload its Worker mid-request.
+   */
+  isolated?: boolean;
 }
 
 export interface LocalStack {
@@ -40,6 +50,8 @@ export interface LocalStack {
   devKey: string;
   tenant: string;
   basisId: string | null;
+  /** Process id of `wrangler dev` (its descendants run the Worker: benchmarks read their CPU and memory). */
+  serverPid: number;
   stop(): Promise<void>;
 }
 
@@ -55,9 +67,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!options.persistDir) rmSync(persistDir, { recursive: true, force: true });
   };
 
+  const env = offlineEnv(options.isolated ? { XDG_CONFIG_HOME: path.join(persistDir, "config") } : {});
+
   try {
     if (!existsSync(path.join(projectRoot, "build", "core.wasm"))) await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet });
-    await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true });
+    await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true, env });
 
     let embeddingsUrl: string | null = null;
     if (useEmbeddings) {
@@ -69,9 +83,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const port = options.port ?? (await freePort());
+    const seed = options.seed ?? true;
     const vars: Record<string, string> = {
       ADMIN_TOKEN: adminToken,
-      ...(embeddingsUrl ? { EMBEDDINGS_URL: embeddingsUrl } : {}),
+      HASH_SECRET: options.hashSecret ?? DEFAULT_HASH_SECRET,
+      // /health also checks the dev tenant's embedder (the local embeddings server).
+      ...(embeddingsUrl ? { EMBEDDINGS_URL: embeddingsUrl, ...(seed ? { HEALTH_TENANT: DEV_TENANT } : {}) } : {}),
       ...options.vars,
     };
     const worker = startService(
@@ -88,47 +105,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         "--log-level", quiet ? "error" : "info",
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],
-      { quiet, env: offlineEnv() },
+      { quiet, env },
     );
     services.push(worker);
     const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/health`, 90_000, worker);
+    // Up when it answers at all: /health itself may say 503 until the dev tenant (its embedder check) exists.
+    await waitForHttp(`${url}/openapi.json`, 90_000, worker);
 
     let basisId: string | null = null;
-    if (options.seed ?? true) basisId = await seedDevTenant(url, adminToken, devKey, embeddingsUrl !== null, options.basisPath ?? DEFAULT_BASIS_PATH);
-    return { url, embeddingsUrl, adminToken, devKey, tenant: DEV_TENANT, basisId, stop };
+    if (seed) {
+      const basis = JSON.parse(readFileSync(options.basisPath ?? DEFAULT_BASIS_PATH, "utf8")) as { id: string; embedder: { id: string; d: number } };
+      basisId = await seedDevTenant({ url, adminToken, devKey, basis, textEmbedder: embeddingsUrl !== null });
+      await waitForHttp(`${url}/health`, 60_000, worker);
+    }
+    return { url, embeddingsUrl, adminToken, devKey, tenant: DEV_TENANT, basisId, serverPid: worker.child.pid!, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-/** Idempotent: safe on a persisted D1 that was seeded by an earlier run. Returns the active basis id. */
-async function seedDevTenant(url: string, adminToken: string, devKey: string, textEmbedder: boolean, basisPath: string): Promise<string> {
-  const basis = JSON.parse(readFileSync(basisPath, "utf8")) as { id: string; embedder: { id: string; d: number } };
-  const admin = async (method: string, route: string, body?: unknown, okStatuses: number[] = [200, 201]) => {
-    const res = await fetch(`${url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!okStatuses.includes(res.status)) throw new Error(`seeding: ${method} ${route} -> ${res.status} ${await res.text()}`);
-    return res;
-  };
-
-  await admin("POST", "/admin/bases", basis, [201, 409]);
-  // Also the service-wide default, so /health reports it and any new local tenant starts from it.
-  await admin("PUT", "/admin/default-basis", { basis: basis.id });
-  const embedder = textEmbedder
-    ? { kind: "openai", id: basis.embedder.id, model: basis.embedder.id }
-    : { kind: "vectors", id: basis.embedder.id, model: null };
-  const existing = await admin("GET", `/admin/tenants/${DEV_TENANT}`, undefined, [200, 404]);
-  if (existing.status === 404) {
-    await admin("POST", "/admin/tenants", { id: DEV_TENANT, name: "Local development", embedder, basis: basis.id });
-  } else {
-    const tenant = (await existing.json()) as { basis: string | null; embedder: { id: string } };
-    if (tenant.basis !== basis.id && tenant.embedder.id === basis.embedder.id) await admin("PUT", `/admin/tenants/${DEV_TENANT}/basis`, { basis: basis.id });
-  }
-  await admin("POST", `/admin/tenants/${DEV_TENANT}/keys`, { name: "local dev key", key: devKey }, [201, 409]);
-  return basis.id;
 }

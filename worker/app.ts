@@ -6,8 +6,12 @@ import { getCore } from "./core.ts";
 import { getDb } from "./db/client.ts";
 import type { PrefCore } from "../core/types.ts";
 import { ApiError, renderError } from "./errors.ts";
+import { logRequest } from "./log.ts";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
 import { router } from "./router.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminLimitsRoutes } from "./routes/admin-limits.ts";
+import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -25,16 +29,23 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   const app = router();
 
   app.use("*", async (c, next) => {
+    const started = Date.now();
+    const requestId = requestIdOf(c.req.raw);
+    c.set("log", { requestId });
     c.set("config", cfg);
-    c.set("db", getDb(c.env.DB));
+    c.set("db", getDb(c.env.DB, cfg.d1TimeoutMs));
     c.set("core", deps.core);
+    c.header(REQUEST_ID_HEADER, requestId);
     await next();
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    await logRequest(c, started);
   });
   // Authenticate (header only) before reading a body: unauthenticated requests cost nothing to refuse.
-  app.use("/v1/*", tenantAuth, ...jsonGuard(cfg.maxBodyBytes));
-  app.use("/admin/*", adminAuth, ...jsonGuard(cfg.maxAdminBodyBytes));
+  app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
+  app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  for (const sub of [healthRoutes(cfg), rankRoutes(cfg), feedbackRoutes(cfg), questionRoutes(cfg), userRoutes(cfg), chatRoutes(cfg), adminRoutes(cfg), adminUpstreamRoutes(cfg)]) app.route("/", sub);
+  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes];
+  for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key" });

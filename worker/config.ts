@@ -1,5 +1,7 @@
 // Runtime configuration from [vars] (wrangler.toml) and secrets. Parsed once per isolate.
 import type { Bindings } from "./env.ts";
+import { PLAN_NAME } from "./limits/rate-limit.ts";
+import type { LogLevel } from "./log.ts";
 
 export interface Config {
   version: string;
@@ -31,6 +33,30 @@ export interface Config {
   };
   /** Candidates generated per chat completion when neither the request nor the tenant says (1..MAX_CHAT_N). */
   chatDefaultN: number;
+  /** Lowest level written to the logs ("info" = one line per request). */
+  logLevel: LogLevel;
+  /** Deadline of each D1 call; past it the request answers 503 (db_unavailable). */
+  d1TimeoutMs: number;
+  /** Time allowed to receive a request body; past it 408. */
+  bodyTimeoutMs: number;
+  /** The tenant whose embedder /health checks ("" = none). */
+  healthTenant: string;
+  /** Rate-limit plan of tenants without their own (a RATE_LIMIT_<PLAN> binding, or "unlimited"). */
+  rateLimitPlan: string;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+function plan(value: string | undefined): string {
+  if (value === undefined || value === "") return "standard";
+  if (!PLAN_NAME.test(value)) throw new Error(`config RATE_LIMIT_PLAN=${value} is not a plan name ([a-z0-9_], e.g. "standard")`);
+  return value;
+}
+
+function level(value: string | undefined): LogLevel {
+  if (value === undefined || value === "") return "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new Error(`config LOG_LEVEL=${value} is not one of ${LOG_LEVELS.join(", ")}`);
+  return value as LogLevel;
 }
 
 /** Candidates per chat completion: each is a full upstream generation, so the bound is a cost bound. */
@@ -76,5 +102,10 @@ export function loadConfig(env: Bindings): Config {
       backoffMs: num(env.UPSTREAM_BACKOFF_MS, 250, "UPSTREAM_BACKOFF_MS", 0, 10_000),
     },
     chatDefaultN: num(env.CHAT_DEFAULT_N, 4, "CHAT_DEFAULT_N", 1, MAX_CHAT_N),
+    logLevel: level(env.LOG_LEVEL),
+    d1TimeoutMs: num(env.D1_TIMEOUT_MS, 10_000, "D1_TIMEOUT_MS", 10, 120_000),
+    bodyTimeoutMs: num(env.BODY_TIMEOUT_MS, 10_000, "BODY_TIMEOUT_MS", 10, 120_000),
+    healthTenant: env.HEALTH_TENANT ?? "",
+    rateLimitPlan: plan(env.RATE_LIMIT_PLAN),
   };
 }

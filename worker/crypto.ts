@@ -1,7 +1,7 @@
 // Hashing and ids (Web Crypto only).
 const encoder = new TextEncoder();
 
-function hex(buffer: ArrayBuffer): string {
+export function hex(buffer: ArrayBuffer): string {
   const bytes = new Uint8Array(buffer);
   let out = "";
   for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, "0");

@@ -11,6 +11,7 @@
 // so a client string can never be taken for one.
 import { createMiddleware } from "hono/factory";
 import { SPAN_INTS, type DecodedEmbeddings } from "../core/types.ts";
+import { invalidUtf8 } from "./body.ts";
 import { DecodedVector } from "./decoded-vector.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError } from "./errors.ts";
@@ -19,7 +20,8 @@ import { EMBEDDING_MAX_ABS, EMBEDDING_MAX_DIMS } from "./schemas.ts";
 /** Below this many bytes JSON.parse alone costs about as much as the detour. */
 const MIN_BYTES = 2048;
 
-const utf8 = new TextDecoder();
+// Strict: invalid UTF-8 is refused (400 naming the field), never replaced with U+FFFD.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The body as JSON text with each decoded array replaced by the marker `"\u0000<nonce>:<k>"`. */
 function markedText(body: Uint8Array, spans: Int32Array, nonce: string): string {
@@ -33,14 +35,21 @@ function markedText(body: Uint8Array, spans: Int32Array, nonce: string): string 
   return parts.join("");
 }
 
-/** JSON.parse of a body whose embedding arrays were decoded by the core. Throws 400 malformed_json. */
+/** JSON.parse of a body whose embedding arrays were decoded by the core. Throws 400 malformed_json, or 400 naming
+ * the field that holds invalid UTF-8. */
 export function parseWithDecoded(body: Uint8Array, decoded: DecodedEmbeddings): unknown {
   const { values, spans } = decoded;
+  const nonce = spans.length === 0 ? "" : crypto.getRandomValues(new Uint32Array(2)).join("");
+  let text: string;
   try {
-    if (spans.length === 0) return JSON.parse(utf8.decode(body));
-    const nonce = crypto.getRandomValues(new Uint32Array(2)).join("");
+    text = spans.length === 0 ? utf8.decode(body) : markedText(body, spans, nonce);
+  } catch {
+    throw invalidUtf8(body);
+  }
+  try {
+    if (spans.length === 0) return JSON.parse(text);
     const prefix = `\u0000${nonce}:`;
-    return JSON.parse(markedText(body, spans, nonce), (key, value) => {
+    return JSON.parse(text, (key, value) => {
       if (key !== "embedding" || typeof value !== "string" || !value.startsWith(prefix)) return value;
       const at = Number(value.slice(prefix.length)) * SPAN_INTS;
       return new DecodedVector(values.buffer as ArrayBuffer, values.byteOffset + spans[at + 2] * 8, spans[at + 3]);
@@ -55,9 +64,8 @@ export function parseWithDecoded(body: Uint8Array, decoded: DecodedEmbeddings): 
  * validator, which reads the body through c.req.json().
  */
 export const embeddingBody = createMiddleware<AppEnv>(async (c, next) => {
-  const length = Number(c.req.header("content-length"));
-  if (!c.req.raw.body || length < MIN_BYTES) return next();
-  const body = new Uint8Array(await c.req.raw.arrayBuffer());
+  const body = c.var.body; // read by jsonGuard (body.ts)
+  if (!body || body.byteLength < MIN_BYTES) return next();
   const core = await c.var.core();
   const value = parseWithDecoded(body, core.decodeEmbeddingArrays(body, { maxDims: EMBEDDING_MAX_DIMS, maxAbs: EMBEDDING_MAX_ABS }));
   // The validator reads the body through c.req.json(); answer it with the value parsed here.

@@ -2,6 +2,8 @@
 // secrets and optional bindings that wrangler.toml does not declare are added here.
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import type { ApiError } from "./errors.ts";
+import type { RequestLog } from "./log.ts";
 import type { PrefCore } from "../core/types.ts";
 
 export interface Bindings extends CloudflareBindings {
@@ -12,6 +14,9 @@ export interface Bindings extends CloudflareBindings {
   /** Optional Workers AI binding (embedder "workers-ai"); add `[ai] binding = "AI"` to wrangler.toml. */
   AI?: Ai;
   FEEDBACK_ATTEMPTS?: string;
+  /** Secret: key of the keyed hashes (prompt hashes, request fingerprints, user ids in logs); required to store
+   * feedback. Never change it once data is stored (docs/prompt-hashes.md). */
+  HASH_SECRET?: string;
   /** Secret: API key of the upstream chat LLM (a tenant may name another secret, UPSTREAM_API_KEY_<NAME>). */
   UPSTREAM_API_KEY?: string;
   /** First retry backoff of upstream calls in ms (doubles each retry); not in wrangler.toml, rarely needed. */
@@ -25,6 +30,12 @@ export interface Variables {
   core: () => Promise<PrefCore>;
   /** SHA-256 (hex) of the presented tenant API key; the key is checked by the request's single D1 read. */
   keyHash: string;
+  /** The request id and what the logs may say about the request (log.ts). */
+  log: RequestLog;
+  /** The request body as received (body.ts), for JSON routes. */
+  body?: Uint8Array;
+  /** Why c.req.json() failed, when it was not malformed JSON (the validator reports every failure as that). */
+  bodyError?: ApiError;
 }
 
 export interface AppEnv {

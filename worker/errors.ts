@@ -4,6 +4,9 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { CoreError, Status } from "../core/types.ts";
+import { DbError } from "./db/guarded-d1.ts";
+import type { AppEnv } from "./env.ts";
+import { logEvent } from "./log.ts";
 
 export type ErrorCode =
   | "invalid_request"
@@ -21,6 +24,10 @@ export type ErrorCode =
   | "unprocessable"
   | "embedder_error"
   | "unavailable"
+  | "db_unavailable"
+  | "rate_limited"
+  | "quota_exceeded"
+  | "request_timeout"
   | "upstream_not_configured"
   | "upstream_timeout"
   | "upstream_rate_limited"
@@ -31,7 +38,7 @@ export type ErrorCode =
   | "internal";
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; request_id?: string };
 }
 
 export class ApiError extends HTTPException {
@@ -48,13 +55,21 @@ export class ApiError extends HTTPException {
     this.name = "ApiError";
   }
 
+  /** For the logs only: what an operator needs and a caller must not see (settings, upstream answers...). */
+  detail?: string;
+
+  withDetail(detail: string): this {
+    this.detail = detail;
+    return this;
+  }
+
   withHeaders(headers: Record<string, string>): this {
     this.headers = { ...this.headers, ...headers };
     return this;
   }
 
-  body(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  body(requestId?: string): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...(requestId ? { request_id: requestId } : {}) } };
   }
 
   static badRequest = (message: string, field?: string) => new ApiError(400, "invalid_request", message, field);
@@ -111,9 +126,31 @@ function fromCoreError(e: CoreError): ApiError {
 const codeForStatus = (status: number): ErrorCode =>
   status === 401 ? "unauthorized" : status === 404 ? "not_found" : status === 413 ? "payload_too_large" : status === 415 ? "unsupported_media_type" : status >= 500 ? "internal" : "invalid_request";
 
-export function toApiError(err: unknown): ApiError {
+/** Safe to retry: nothing was written (a failed batch is rolled back). A timed-out write may have landed, which
+ * is what idempotency keys are for. Errors a retry cannot fix (SQL, constraints) are ours: 500. */
+function fromDbError(e: DbError): ApiError {
+  if (!e.transient) return new ApiError(500, "internal", "internal error (database)").withHeaders({ "x-should-retry": "false" });
+  return new ApiError(503, "db_unavailable", "the database is unavailable or timed out; nothing was stored, retry").withHeaders({
+    "x-should-retry": "true",
+    "retry-after": "1",
+  });
+}
+
+/**
+ * The error that matters: drizzle wraps a failed query's error (DrizzleQueryError, whose message carries the SQL
+ * and its parameters: never to be logged, they include user ids) with the original as its cause.
+ */
+export function rootCause(err: unknown): unknown {
+  let e = err;
+  for (let depth = 0; depth < 4 && e instanceof Error && e.cause instanceof Error && !(e instanceof ApiError); depth++) e = e.cause;
+  return e;
+}
+
+export function toApiError(thrown: unknown): ApiError {
+  const err = rootCause(thrown);
   if (err instanceof ApiError) return err;
   if (err instanceof CoreError) return fromCoreError(err);
+  if (err instanceof DbError) return fromDbError(err);
   if (err instanceof HTTPException) {
     if (err.status === 400 && /malformed json/i.test(err.message)) return ApiError.malformedJson();
     return new ApiError(err.status as ContentfulStatusCode, codeForStatus(err.status), err.message || "error");
@@ -121,13 +158,22 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(500, "internal", "internal error");
 }
 
-/** The app's one error renderer. */
-export function renderError(err: unknown, c: Context): Response {
-  const e = toApiError(err);
-  if (e.status >= 500) {
-    const where = `${c.req.method} ${new URL(c.req.url).pathname}`;
-    if (err instanceof ApiError) console.warn(`${where}: ${e.status} ${e.code}: ${e.message}`);
-    else console.error(`${where}:`, err);
-  }
-  return c.json(e.body(), e.status as ContentfulStatusCode, e.headers);
+/** Operator detail of an error for the logs (the caller sees only the ApiError's message). */
+function detailOf(thrown: unknown): Record<string, unknown> {
+  const err = rootCause(thrown);
+  if (err instanceof ApiError) return err.detail ? { detail: err.detail } : {};
+  if (err instanceof DbError) return { error: err.name, detail: err.message };
+  // A failed query's wrapper without a cause would show its parameters: its name only.
+  if (err instanceof Error && err.message.startsWith("Failed query:")) return { error: err.name };
+  if (err instanceof Error) return { error: err.name, detail: err.message, stack: err.stack };
+  return { detail: String(err) };
+}
+
+/** The app's one error renderer: the JSON error body with the request id; 5xx logged with the operator detail. */
+export async function renderError(err: unknown, c: Context<AppEnv>): Promise<Response> {
+  // The validator reports any failure to read the body as malformed JSON; body.ts kept the real reason.
+  const e = err instanceof HTTPException && !(err instanceof ApiError) && c.var.bodyError ? c.var.bodyError : toApiError(err);
+  c.var.log.code = e.code;
+  if (e.status >= 500) await logEvent(c, "error", "error", { status: e.status, code: e.code, message: e.message, ...detailOf(err) });
+  return c.json(e.body(c.var.log.requestId), e.status as ContentfulStatusCode, e.headers);
 }

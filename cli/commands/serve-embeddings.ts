@@ -1,6 +1,10 @@
 // `pref serve-embeddings`: a local OpenAI-compatible embeddings server (POST /v1/embeddings) for the offline
 // recipes, so the Worker (or anything else) can embed exactly as a basis was trained: the request's `model` is the
 // embedder id (e.g. "use-lite-512:response:head+tail64") and `input` the composed text(s). Uses the same cache.
+// Shared by every tenant of a local stack, so no caller may hold it up: requests run concurrently on the thread
+// pool, whose windows are served in turns per caller (the request's `user`, which the Worker sets to the tenant,
+// else the caller's address); a window costs at most 128 tokens of work whatever the text; and a request whose
+// caller hangs up has its remaining windows dropped.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Command } from "commander";
@@ -10,6 +14,11 @@ import { integer } from "../options.ts";
 import { note } from "../progress.ts";
 
 const MAX_INPUTS = 256;
+/** Per input text: 4x the Worker's own text limit (32 KB); the chunks window reads all of it, the others do not. */
+export const MAX_INPUT_CHARS = 128 * 1024;
+const MAX_BODY_BYTES = 8 << 20;
+/** Time to receive a whole request (headers and body). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 class HttpError extends Error {
   constructor(
@@ -22,7 +31,6 @@ class HttpError extends Error {
 
 export function createEmbeddingsServer(options: { cacheDir?: string } = {}): http.Server {
   const embedders = new Map<string, Embedder>();
-  let queue: Promise<unknown> = Promise.resolve(); // one model, one thread: serve requests in order
 
   const embedderFor = (model: unknown): Embedder => {
     if (typeof model !== "string" || model.length === 0) throw new HttpError(400, '"model" must be an embedder id, e.g. "use-lite-512:response"');
@@ -41,12 +49,12 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     return e;
   };
 
-  const handle = async (req: http.IncomingMessage, body: string): Promise<unknown> => {
+  const handle = async (req: http.IncomingMessage, body: string, signal: AbortSignal): Promise<unknown> => {
     if (req.method === "GET" && req.url === "/v1/models") {
       return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64", "use-lite-512:response:head+tail64+chunks"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
     }
     if (req.method !== "POST" || req.url !== "/v1/embeddings") throw new HttpError(404, "POST /v1/embeddings or GET /v1/models");
-    let parsed: { model?: unknown; input?: unknown };
+    let parsed: { model?: unknown; input?: unknown; user?: unknown };
     try {
       parsed = JSON.parse(body);
     } catch {
@@ -58,10 +66,11 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     }
     const empty = inputs.findIndex((t) => (t as string).trim().length === 0);
     if (empty >= 0) throw new HttpError(400, `input ${empty} is empty: an empty text cannot be embedded`);
+    const long = inputs.findIndex((t) => (t as string).length > MAX_INPUT_CHARS);
+    if (long >= 0) throw new HttpError(400, `input ${long} is longer than ${MAX_INPUT_CHARS} characters`);
     const embedder = embedderFor(parsed.model);
-    const run = queue.then(() => embedder.embed(inputs as string[]));
-    queue = run.catch(() => undefined);
-    const vectors = await run;
+    const client = typeof parsed.user === "string" && parsed.user !== "" ? `user:${parsed.user}` : `addr:${req.socket.remoteAddress}`;
+    const vectors = await embedder.embed(inputs as string[], { client, signal });
     return {
       object: "list",
       model: embedder.id,
@@ -70,22 +79,43 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     };
   };
 
-  return http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
+  const send = (res: http.ServerResponse, status: number, out: unknown) => {
+    if (res.destroyed) return;
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(out));
+  };
+  const sendError = (res: http.ServerResponse, status: number, message: string) =>
+    send(res, status, { error: { message, type: status >= 500 ? "server_error" : "invalid_request_error" } });
+
+  const server = http.createServer((req, res) => {
+    // The caller hung up before its answer: drop its windows that have not run yet.
+    const abandoned = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        sendError(res, 413, `body exceeds ${MAX_BODY_BYTES} bytes`);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
     req.on("end", () => {
-      handle(req, body)
-        .then((out) => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify(out));
-        })
+      handle(req, Buffer.concat(chunks).toString("utf8"), abandoned.signal)
+        .then((out) => send(res, 200, out))
         .catch((error: Error) => {
-          const status = error instanceof HttpError ? error.status : 500;
-          res.writeHead(status, { "content-type": "application/json" });
-          res.end(JSON.stringify({ error: { message: error.message, type: status === 500 ? "server_error" : "invalid_request_error" } }));
+          if (abandoned.signal.aborted) return; // nobody is listening
+          sendError(res, error instanceof HttpError ? error.status : 500, error.message);
         });
     });
   });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(server.headersTimeout, REQUEST_TIMEOUT_MS);
+  return server;
 }
 
 export function registerServeEmbeddings(program: Command): void {

@@ -5,7 +5,8 @@ import { CliError } from "../errors.ts";
 import { VectorCache, defaultCacheDir, textHash } from "./cache.ts";
 import { embedRemote, endpointFromEnv, type OpenAiEndpoint } from "./openai.ts";
 import { atomKey, composeText, parseRecipe, type Recipe, type WindowAtom } from "./recipe.ts";
-import { USE_LITE_D, embedWindow } from "./use-lite.ts";
+import { useLitePool } from "./use-lite-pool.ts";
+import { USE_LITE_D, embedWindow, type WindowOptions } from "./use-lite.ts";
 
 export interface EmbedderOptions {
   cacheDir?: string;
@@ -26,7 +27,8 @@ export interface Embedder {
   /** Dimension, when known before the first call (always for use-lite). */
   readonly d: number | null;
   composeText(prompt: string, response: string): string;
-  embed(texts: string[]): Promise<Float32Array[]>;
+  /** use-lite: `client` and `signal` reach the thread pool (fair turns per client; abandoned work is dropped). */
+  embed(texts: string[], options?: WindowOptions): Promise<Float32Array[]>;
   /** How many window atoms these texts still need (cache misses, deduplicated): to size a progress bar. */
   countMissing(texts: string[]): number;
   readonly stats: EmbedStats;
@@ -49,7 +51,7 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
   const caches = recipe.windows.map((atom) => new VectorCache(dir, atomKey(recipe, atom)));
   const stats: EmbedStats = { texts: 0, computed: 0, seconds: 0 };
 
-  async function computeAtom(atom: WindowAtom, cache: VectorCache, hashes: string[], texts: string[]): Promise<void> {
+  async function computeAtom(atom: WindowAtom, cache: VectorCache, hashes: string[], texts: string[], o: WindowOptions): Promise<void> {
     const missing: number[] = [];
     const seen = new Set<string>();
     hashes.forEach((h, i) => {
@@ -59,13 +61,7 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
       }
     });
     let lastFlush = Date.now();
-    const step = recipe.model.kind === "openai" ? REMOTE_BATCH : 1;
-    for (let s = 0; s < missing.length; s += step) {
-      const batch = missing.slice(s, s + step);
-      const vectors =
-        recipe.model.kind === "openai"
-          ? await embedRemote(endpoint!, recipe.model.name, batch.map((i) => texts[i]))
-          : [await embedWindow(texts[batch[0]], atom)];
+    const done = (batch: number[], vectors: Float32Array[]) => {
       batch.forEach((i, k) => cache.put(hashes[i], vectors[k]));
       stats.computed += batch.length;
       api.onProgress?.(batch.length);
@@ -73,8 +69,20 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
         cache.flush();
         lastFlush = Date.now();
       }
+    };
+    try {
+      if (recipe.model.kind === "openai") {
+        for (let s = 0; s < missing.length; s += REMOTE_BATCH) {
+          const batch = missing.slice(s, s + REMOTE_BATCH);
+          done(batch, await embedRemote(endpoint!, recipe.model.name, batch.map((i) => texts[i])));
+        }
+      } else {
+        // Enough texts in flight to keep every thread busy, few enough that progress and the cache keep up.
+        await eachConcurrently(missing, useLitePool().threads * 4, async (i) => done([i], [await embedWindow(texts[i], atom, o)]));
+      }
+    } finally {
+      cache.flush();
     }
-    cache.flush();
   }
 
   const api: Embedder = {
@@ -93,13 +101,13 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
       for (const cache of caches) missing += new Set(texts.map(textHash).filter((h) => !cache.get(h))).size;
       return missing;
     },
-    async embed(texts) {
+    async embed(texts, o = {}) {
       const started = performance.now();
       texts.forEach((t, i) => {
         if (typeof t !== "string" || t.trim().length === 0) throw new CliError(`text ${i} is empty: an empty text cannot be embedded`);
       });
       const hashes = texts.map(textHash);
-      for (let w = 0; w < recipe.windows.length; w++) await computeAtom(recipe.windows[w], caches[w], hashes, texts);
+      for (let w = 0; w < recipe.windows.length; w++) await computeAtom(recipe.windows[w], caches[w], hashes, texts, o);
       const out = hashes.map((h) => {
         const parts = caches.map((c) => c.get(h)!);
         if (parts.length === 1) return parts[0];
@@ -117,6 +125,23 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
     },
   };
   return api;
+}
+
+/** Runs fn over items with at most `limit` calls in flight; rejects with the first failure (after the rest settle). */
+async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (next < items.length && failure === null) {
+      try {
+        await fn(items[next++]);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== null) throw failure;
 }
 
 /** "vectors:response": every text is a JSON array of numbers (no model, no cache). */

@@ -43,10 +43,11 @@ describe("upstream settings", () => {
     embedderModel: null,
     basisId: "b",
     upstream: { url: null, model: null, n: null, useN: null, keySecret: null, modelPassthrough: null, ...upstream },
+    limits: { plan: null, dailyQuota: null },
   });
   const env = (vars: Record<string, string>) => vars as unknown as Bindings;
 
-  it("not configured anywhere: 503 that says how", () => {
+  it("not configured anywhere: a short 503; how to configure one is for the logs", () => {
     const error = (() => {
       try {
         resolveUpstream(loadConfig(env({})), tenant(), env({}));
@@ -56,6 +57,8 @@ describe("upstream settings", () => {
     })();
     expect(error?.status).toBe(503);
     expect(error?.code).toBe("upstream_not_configured");
+    expect(error?.message).not.toMatch(/UPSTREAM|admin|secret/);
+    expect(error?.detail).toMatch(/UPSTREAM_URL/);
   });
 
   it("the tenant's settings win field by field; its key comes from the secret it names", () => {
@@ -67,8 +70,16 @@ describe("upstream settings", () => {
     const own = resolveUpstream(cfg, tenant({ url: "http://own/v1", n: 2, useN: false, keySecret: "UPSTREAM_API_KEY_ACME" }), env(vars));
     expect(own.config).toMatchObject({ baseUrl: "http://own/v1", model: "g", apiKey: "k1", useN: false });
     expect(own.defaultN).toBe(2);
-    // Only the UPSTREAM_API_KEY family can be named.
-    expect(() => resolveUpstream(cfg, tenant({ keySecret: "ADMIN_TOKEN" }), env({ ...vars, ADMIN_TOKEN: "secret" }))).toThrow(/UPSTREAM_API_KEY/);
+    // Only the UPSTREAM_API_KEY family can be named (the operator detail says so; the caller gets the short 503).
+    const refused = (() => {
+      try {
+        resolveUpstream(cfg, tenant({ keySecret: "ADMIN_TOKEN" }), env({ ...vars, ADMIN_TOKEN: "secret" }));
+      } catch (e) {
+        return e as ApiError;
+      }
+    })();
+    expect(refused?.code).toBe("upstream_not_configured");
+    expect(refused?.detail).toMatch(/UPSTREAM_API_KEY/);
   });
 
   it("the request's model is used only with passthrough or when none is configured", () => {

@@ -99,11 +99,11 @@ describe("USE-lite windows", () => {
   const long = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about topic ${i % 7}.`).join(" ") + " Would you like to know more?";
 
   it("the head window is exactly what the library embeds; the tail sees the ending the head cannot", async () => {
-    const [head] = await windowTokens(long, { kind: "head" });
+    const [head] = windowTokens(long, { kind: "head" });
     expect(head).toHaveLength(128);
-    const [tail] = await windowTokens(long, { kind: "tail", tokens: 64 });
+    const [tail] = windowTokens(long, { kind: "tail", tokens: 64 });
     expect(tail).toHaveLength(64);
-    const chunks = await windowTokens(long, { kind: "chunks" });
+    const chunks = windowTokens(long, { kind: "chunks" });
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.flat().slice(0, 128)).toEqual(head);
     expect(chunks.flat().slice(-64)).toEqual(tail);

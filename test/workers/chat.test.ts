@@ -2,8 +2,10 @@
 // validation, ranking by the user's posterior, `n` supported or not, streaming, the question, and every fault.
 // (One file: the fake upstream is shared, and tests within a file run one at a time.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { styleEmbedding } from "../support/planted-style.ts";
 import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
 import { admin, call, ORIGIN } from "./helpers.ts";
+import { captureLogs } from "./logs.ts";
 import { expectConforms } from "./openapi-validate.ts";
 import { exports } from "cloudflare:workers";
 
@@ -39,13 +41,18 @@ describe("chat completions: request validation", () => {
     expect((await chat("pk_wrong_key_000000000000000000", ask("hi"))).status).toBe(401);
   });
 
-  it("without an upstream answers 503 saying how to configure one, and calls nothing", async () => {
+  it("without an upstream answers a short 503 (how to configure one goes to the logs), and calls nothing", async () => {
     const t = await chatTenant(null);
     await fakeUpstream.script({ texts: CALM });
+    const logs = captureLogs();
     const res = await chat(t.key, ask("2+2?", { user: "u" }));
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("upstream_not_configured");
-    expect(res.body.error.message).toMatch(/UPSTREAM_URL.*UPSTREAM_API_KEY.*\/admin\/tenants\/\{tenant\}\/upstream/s);
+    // The caller learns that chat is not available here, not the Worker's variable and secret names or admin routes.
+    expect(res.body.error.message).not.toMatch(/UPSTREAM|admin|wrangler|secret/i);
+    const logged = logs.lines().find((l) => l.code === "upstream_not_configured" && l.event === "error");
+    expect(logged?.request_id).toBe(res.headers.get("x-request-id"));
+    expect(logged?.detail).toMatch(/UPSTREAM_URL.*UPSTREAM_API_KEY.*\/admin\/tenants\/\{tenant\}\/upstream/s);
     expect(res.headers.get("x-should-retry")).toBe("false");
     await expectConforms(res, "POST", "/v1/chat/completions");
     expect(await fakeUpstream.calls()).toHaveLength(0);
@@ -211,6 +218,39 @@ describe("chat completions: candidates ranked for the user", () => {
   });
 });
 
+describe("chat completions: long upstream answers", () => {
+  it("are embedded within MAX_TEXT_BYTES (their beginning and end), and returned whole", async () => {
+    const t = await chatTenant({ n: 2 });
+    vi.restoreAllMocks();
+    const embedded: string[] = [];
+    const users: unknown[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input, init);
+      if (new URL(req.url).host !== "embeddings.fake") return realFetch(input, init);
+      const body = (await req.json()) as { input: string[]; user?: string };
+      embedded.push(...body.input);
+      users.push(body.user);
+      return Response.json({ data: body.input.map((text, index) => ({ index, embedding: styleEmbedding(text) })) });
+    });
+    const huge = `Start of a very long answer. ${"lorem ipsum dolor sit amet, ".repeat(7000)}The very end, a question?`;
+    expect(huge.length).toBeGreaterThan(190_000);
+    await fakeUpstream.script({ texts: [huge, CALM[0]] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    const contents = res.body.choices.map((c: { message: { content: string } }) => c.message.content);
+    expect(contents).toContain(huge); // the caller gets the whole answer
+    const utf8 = new TextEncoder();
+    expect(embedded).toHaveLength(2);
+    for (const text of embedded) expect(utf8.encode(text).length).toBeLessThanOrEqual(32 * 1024);
+    const cut = embedded.find((text) => text.startsWith("Start of a very long answer."))!;
+    expect(cut.endsWith("The very end, a question?")).toBe(true);
+    // The embeddings endpoint is told whose texts these are (an opaque hash of the tenant, for fair queueing).
+    expect(users[0]).toMatch(/^t_[0-9a-f]{32}$/);
+    expect(users[0]).not.toContain(t.tenant);
+  });
+});
+
 describe("chat completions: upstream faults", () => {
   it("a stalled upstream is a 504 after UPSTREAM_TIMEOUT_MS, not a hang", async () => {
     const t = await chatTenant();
@@ -298,10 +338,12 @@ describe("admin: tenant upstream settings", () => {
     expect(got.body.upstream).toEqual(set.body);
     await expectConforms(got, "GET", "/admin/tenants/{tenant}");
 
-    // The named secret is not set in this Worker: 503 naming it, not a call without a key.
+    // The named secret is not set in this Worker: 503 (the logs name it), not a call without a key.
+    const logs = captureLogs();
     const res = await chat(t.key, ask("2+2?", { user: "u" }));
     expect(res.status).toBe(503);
-    expect(res.body.error.message).toContain("UPSTREAM_API_KEY_ACME");
+    expect(res.body.error.message).not.toContain("UPSTREAM_API_KEY_ACME");
+    expect(logs.lines().find((l) => l.event === "error")?.detail).toContain("UPSTREAM_API_KEY_ACME");
 
     for (const bad of [{ key_secret: "ADMIN_TOKEN" }, { url: "file:///etc/passwd" }, { n: 17 }, { extra: 1 }]) {
       const r = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, bad);

@@ -1,9 +1,10 @@
 // Configuration: limits and the question stop rule come from [vars]; the health check names what failed.
 import { createExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../worker/app.ts";
 import { loadConfig, type Config } from "../../worker/config.ts";
 import { call, env, ORIGIN, setupTenant, unique, vectors } from "./helpers.ts";
+import { captureLogs } from "./logs.ts";
 
 const d = 8;
 const cands = vectors(3, d, 71).map((embedding) => ({ embedding }));
@@ -69,7 +70,10 @@ describe("limits", () => {
 });
 
 describe("health failures", () => {
-  it("answers 503 naming D1 when D1 fails", async () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers 503 naming D1 when D1 fails (the reason only in the logs)", async () => {
+    const logs = captureLogs();
     const broken = {
       prepare() {
         throw new Error("D1 is down");
@@ -80,6 +84,7 @@ describe("health failures", () => {
     expect(res.status).toBe(503);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ status: "error", core: "wasm", db: "error", error: { code: "unavailable", field: "db" } });
-    expect(body.error.message).toContain("D1 is down");
+    expect(body.error.message).not.toContain("D1 is down");
+    expect(logs.lines().find((l) => l.event === "health")?.detail).toContain("D1 is down");
   });
 });

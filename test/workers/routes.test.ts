@@ -36,6 +36,8 @@ describe("service routes", () => {
         "/admin/tenants/{tenant}/keys/{key}",
         "/admin/tenants/{tenant}/basis",
         "/admin/tenants/{tenant}/upstream",
+        "/admin/tenants/{tenant}/limits",
+        "/admin/maintenance/rekey-hashes",
         "/admin/bases",
         "/admin/default-basis",
       ].sort(),
@@ -230,12 +232,31 @@ describe("base64 float32 embeddings", () => {
     expect(exported.feedback[0].chosen.embedding).toEqual(f32[0]);
   });
 
-  it("refuses malformed base64 and non-finite float32 values, naming the field", async () => {
-    const inf = b64([1, 2, Infinity, 4, 5, 6, 7, 8]);
-    for (const embedding of ["not base64!", "AAA=", inf]) {
+  it("refuses malformed base64, a partial float32 and non-finite values, naming the field and saying what is wrong", async () => {
+    const cases: [string, RegExp][] = [
+      ["not base64!", /not base64/],
+      ["AAA=", /2 bytes: not a whole number of float32 values/],
+      ["AAAAAAA=", /5 bytes: not a whole number of float32 values/],
+      [b64([1, 2, Infinity, 4, 5, 6, 7, 8]), /value 2 is Infinity/],
+      [b64([1, NaN]), /value 1 is NaN/],
+      [b64(Array.from({ length: 4097 }, () => 0.5)), /at most 4096 float32 values/],
+    ];
+    for (const [embedding, message] of cases) {
       const res = await call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: [{ embedding }] } });
       expect(res.status).toBe(400);
       expect(res.body.error.field).toBe("candidates.0.embedding");
+      expect(res.body.error.message).toMatch(message);
+      expect(res.body.error.message).not.toMatch(/expected an array of numbers/);
+    }
+  });
+
+  it("takes the same sizes as JSON arrays: a 1,536-d vector as base64 reaches the dimension check like its array", async () => {
+    const v = Array.from({ length: 1536 }, (_, i) => Math.fround(Math.sin(i)));
+    for (const embedding of [b64(v), v]) {
+      const res = await call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: [{ embedding }] } });
+      // Well-formed in both forms; this tenant's basis is 8-d, so both get the same 422 (not a 400 about base64).
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: "dimension_mismatch", field: "candidates.0.embedding" });
     }
   });
 });

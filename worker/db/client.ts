@@ -1,12 +1,14 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { guardedD1 } from "./guarded-d1.ts";
 import * as schema from "./schema.ts";
 
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
-// One drizzle instance per D1 binding object (i.e. per isolate).
+// One drizzle instance per D1 binding object (i.e. per isolate), over the guarded binding (guarded-d1.ts).
 const instances = new WeakMap<D1Database, Db>();
 
-export function getDb(d1: D1Database): Db {
+export function getDb(binding: D1Database, timeoutMs: number): Db {
+  const d1 = guardedD1(binding, timeoutMs);
   let db = instances.get(d1);
   if (!db) {
     db = drizzle(d1, { schema }) as Db;

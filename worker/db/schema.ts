@@ -54,6 +54,10 @@ export const tenants = sqliteTable("tenants", {
   upstreamKeySecret: text("upstream_key_secret"),
   /** Forward the request's `model` to the upstream instead of the configured model. */
   upstreamModelPassthrough: integer("upstream_model_passthrough", { mode: "boolean" }),
+  /** Rate-limit plan of the tenant's API keys (a RATE_LIMIT_<PLAN> binding, or "unlimited"); null = RATE_LIMIT_PLAN. */
+  rateLimitPlan: text("rate_limit_plan"),
+  /** Requests per API key per UTC day; null = no quota. */
+  dailyQuota: integer("daily_quota"),
 });
 
 /** Tenant API keys, stored only as SHA-256 hashes. */
@@ -73,6 +77,23 @@ export const apiKeys = sqliteTable(
   },
   (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
 );
+
+/** Requests admitted per API key per UTC day (for daily quotas); written behind by each isolate (services/quota.ts). */
+export const keyUsage = sqliteTable(
+  "key_usage",
+  {
+    keyId: text("key_id")
+      .notNull()
+      .references(() => apiKeys.id),
+    /** Days since 1970-01-01 (UTC). */
+    day: integer("day").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.day] })],
+);
+
+/** How feedback.prompt_hash and feedback.request_hash were computed (docs/prompt-hashes.md). */
+export const HASH_SCHEMES = { sha256: 0, keyed: 1 } as const;
 
 /**
  * One end user of a tenant: the Laplace posterior over their weights in the space of `basis_id`.
@@ -116,7 +137,8 @@ export const feedback = sqliteTable(
       .notNull()
       .references(() => tenants.id),
     userId: text("user_id").notNull(),
-    /** SHA-256 of the prompt text (the text itself is not stored). */
+    /** Keyed hash of the prompt text (the text itself is not stored): HMAC-SHA-256 under a per-tenant key derived
+     * from the HASH_SECRET secret, of the text's SHA-256; plain SHA-256 in rows with hash_scheme 0. */
     promptHash: text("prompt_hash").notNull(),
     /** The two embeddings (as float32 when that is exact: columns.ts), and their content hashes (SHA-256 of the
      * float64 bytes; identify a response). */
@@ -129,8 +151,12 @@ export const feedback = sqliteTable(
     label: real("label").notNull(),
     eventId: text("event_id"),
     idempotencyKey: text("idempotency_key"),
-    /** SHA-256 of the request, to tell a replay from a different request reusing an idempotency key. */
+    /** Keyed hash of the request (like prompt_hash), to tell a replay from a different request reusing an
+     * idempotency key; "" without an idempotency key. */
     requestHash: text("request_hash").notNull(),
+    /** 0: prompt_hash and request_hash are plain SHA-256 (rows from before keyed hashing, until re-keyed);
+     * 1: keyed (HASH_SCHEMES). */
+    hashScheme: integer("hash_scheme").notNull().default(0),
     /** The basis the user's posterior was in when this comparison arrived (informational). */
     basisId: text("basis_id").notNull(),
     createdAt: integer("created_at").notNull(),

@@ -4,6 +4,7 @@ import type { TenantInfo } from "../db/repos/session.ts";
 import type { Bindings } from "../env.ts";
 import { DecodedVector } from "../decoded-vector.ts";
 import { ApiError } from "../errors.ts";
+import { boundedForEmbedding } from "./bounded-text.ts";
 import { openaiEmbedder } from "./openai.ts";
 import type { Embedder } from "./types.ts";
 import { vectorsEmbedder } from "./vectors.ts";
@@ -40,8 +41,15 @@ function contiguousDecoded(inputs: CandidateInput[], d: number): Float64Array | 
   return first ? new Float64Array(first.buffer, first.byteOffset, inputs.length * d) : null;
 }
 
+export interface EmbedAllOptions {
+  /** The tenant the texts are embedded for (a shared embeddings server takes callers in turns). */
+  caller: string;
+  /** Texts longer than this (UTF-8 bytes) are embedded by their beginning and end (bounded-text.ts). */
+  maxTextBytes: number;
+}
+
 /** `fields[i]` names input i in errors (e.g. "candidates.3", "chosen"). */
-export async function embedAll(inputs: CandidateInput[], fields: string[], embedder: Embedder, d: number): Promise<Float64Array> {
+export async function embedAll(inputs: CandidateInput[], fields: string[], embedder: Embedder, d: number, o: EmbedAllOptions): Promise<Float64Array> {
   const decoded = contiguousDecoded(inputs, d);
   if (decoded) return decoded;
   const out = new Float64Array(inputs.length * d);
@@ -55,12 +63,12 @@ export async function embedAll(inputs: CandidateInput[], fields: string[], embed
     } else {
       if (embedder.kind === "vectors")
         throw ApiError.unprocessable("text_not_supported", "this tenant's embedder is 'vectors': send {\"embedding\": [...]} instead of text", fields[i]);
-      texts.push(typeof input === "string" ? input : input.text);
+      texts.push(boundedForEmbedding(typeof input === "string" ? input : input.text, o.maxTextBytes));
       textRows.push(i);
     }
   });
   if (texts.length > 0) {
-    const vectors = await embedder.embed(texts);
+    const vectors = await embedder.embed(texts, { caller: o.caller });
     vectors.forEach((v, k) => {
       if (v.length !== d) throw new ApiError(502, "embedder_error", `the embedder returned vectors of length ${v.length}; the basis expects d=${d}`);
       if (!v.every(Number.isFinite)) throw new ApiError(502, "embedder_error", "the embedder returned a non-finite value");

@@ -1,5 +1,6 @@
 // "openai": any OpenAI-compatible POST /v1/embeddings endpoint (URL in [vars], key in a secret).
 import { z } from "zod";
+import { sha256Hex } from "../crypto.ts";
 import { ApiError } from "../errors.ts";
 import type { Embedder } from "./types.ts";
 
@@ -17,14 +18,16 @@ export interface OpenAIEmbedderOptions {
 export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
   return {
     kind: "openai",
-    async embed(texts) {
-      if (!o.url) throw new ApiError(503, "unavailable", "embedder 'openai' is not configured (EMBEDDINGS_URL)");
+    async embed(texts, { caller } = {}) {
+      if (!o.url) throw new ApiError(503, "unavailable", "the embedder is not configured").withDetail("embedder 'openai' needs EMBEDDINGS_URL");
+      // OpenAI's `user`: an opaque id of who the request is for. A hash of the tenant: providers learn nothing.
+      const user = caller ? `t_${(await sha256Hex(`pref-edge/caller\u0000${caller}`)).slice(0, 32)}` : undefined;
       let res: Response;
       try {
         res = await fetch(o.url, {
           method: "POST",
           headers: { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
-          body: JSON.stringify({ model: o.model, input: texts, encoding_format: "float" }),
+          body: JSON.stringify({ model: o.model, input: texts, encoding_format: "float", ...(user ? { user } : {}) }),
           signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
         });
       } catch (err) {

@@ -5,6 +5,7 @@ import { MAX_CHAT_N, type Config } from "../config.ts";
 import { tenantsRepo } from "../db/repos/tenants.ts";
 import type { TenantRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
+import { tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
 import { ErrorSchema, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
 import { KEY_SECRET_NAME } from "../upstream/settings.ts";
@@ -54,7 +55,7 @@ export function adminUpstreamRoutes(_cfg: Config) {
     security: [{ adminToken: [] }],
     summary: "Set the tenant's upstream chat LLM (overrides UPSTREAM_* per field)",
     request: {
-      params: z.object({ tenant: z.string().min(1).max(64).openapi({ param: { name: "tenant", in: "path" } }) }),
+      params: tenantParams,
       body: jsonBody(UpstreamSettings),
     },
     responses: {

@@ -11,11 +11,13 @@ import { tenantsRepo } from "../db/repos/tenants.ts";
 import { EMBEDDER_KINDS, type BasisRow, type TenantRow } from "../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { idSlug, tenantParams } from "../ids.ts";
 import { conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, unprocessableError } from "../schemas.ts";
+import { limitsView, TenantLimitsSchema } from "./admin-limits.ts";
 import { TenantUpstreamSchema, upstreamView } from "./admin-upstream.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const slug = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "1-128 chars of [A-Za-z0-9._:-]");
+const slug = idSlug;
 
 const Embedder = z
   .strictObject({
@@ -32,6 +34,7 @@ const Tenant = z
     embedder: z.object({ kind: z.enum(EMBEDDER_KINDS), id: z.string(), model: z.string().nullable() }),
     basis: z.string().nullable().openapi({ description: "Explicitly activated basis (null = the service default)" }),
     upstream: TenantUpstreamSchema,
+    limits: TenantLimitsSchema,
     created_at: z.string(),
   })
   .openapi("Tenant");
@@ -63,6 +66,7 @@ const tenantView = (t: TenantRow) => ({
   embedder: { kind: t.embedderKind, id: t.embedderId, model: t.embedderModel },
   basis: t.basisId,
   upstream: upstreamView(t),
+  limits: limitsView(t),
   created_at: iso(t.createdAt),
 });
 const basisView = (b: Pick<BasisRow, "id" | "embedderId" | "d" | "J" | "labels" | "isDefault" | "uploadedAt">) => ({
@@ -80,7 +84,6 @@ const errors = {
 };
 const security = [{ adminToken: [] }];
 const tags = ["admin"];
-const tenantParams = z.object({ tenant: z.string().min(1).max(64).openapi({ param: { name: "tenant", in: "path" } }) });
 
 export function adminRoutes(_cfg: Config) {
   const createTenant = createRoute({
@@ -219,6 +222,8 @@ export function adminRoutes(_cfg: Config) {
         upstreamUseN: null,
         upstreamKeySecret: null,
         upstreamModelPassthrough: null,
+        rateLimitPlan: null,
+        dailyQuota: null,
       };
       await tenantsRepo.insert(db, row);
       return c.json(tenantView(row), 201);

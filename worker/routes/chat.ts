@@ -43,9 +43,11 @@ export function chatRoutes(cfg: Config) {
       ...commonErrors,
       ...conflictError,
       ...unprocessableError,
-      429: errorResponse("The upstream rate-limited us and retries did not help (Retry-After passed on when the upstream gave one)"),
+      429: errorResponse(
+        "The API key's rate limit or daily quota is used up (rate_limited, quota_exceeded), or the upstream rate-limited us and retries did not help (upstream_rate_limited); Retry-After when known",
+      ),
       502: errorResponse("The upstream failed (5xx after retries, malformed answer, refused request, unreachable) or the embedder failed"),
-      503: errorResponse("No upstream LLM is configured (the message says how to configure one)"),
+      503: errorResponse("No upstream LLM is configured for this tenant (upstream_not_configured), or the database is unavailable (db_unavailable)"),
       504: errorResponse("The upstream did not answer within UPSTREAM_TIMEOUT_MS"),
     },
   });
@@ -55,7 +57,7 @@ export function chatRoutes(cfg: Config) {
     const body = c.req.valid("json");
     const userId = body.user;
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId ?? "", { upstream: true });
+    const { db, core, session, basis } = await userContext(c, userId, { upstream: true });
     const { tenant } = session;
     const upstream = resolveUpstream(cfg, tenant, c.env);
     if (tenant.embedderKind === "vectors")
@@ -83,7 +85,7 @@ export function chatRoutes(cfg: Config) {
     const [generation, current, answered] = await Promise.all([
       generate(),
       currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
-      wantQuestion && session.user ? answeredPairs(db, tenant.id, userId!, prompt) : [],
+      wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
     ]);
 
     const texts = generation.candidates.map((candidate) => candidate.text);
@@ -92,6 +94,8 @@ export function chatRoutes(cfg: Config) {
       texts.map((_, i) => `candidates.${i}`),
       embedderFor(tenant, c.env, cfg),
       basis.d,
+      // Upstream answers are not held to the text limit: each is embedded by its first and last MAX_TEXT_BYTES / 2.
+      { caller: tenant.id, maxTextBytes: cfg.maxTextBytes },
     );
     const ranking = rankCandidates(core, basis, current.posterior, E, texts.length, {
       explore: options.explore,

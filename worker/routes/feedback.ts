@@ -9,15 +9,18 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
 import { embeddingBody } from "../embedding-body.ts";
 import type { Config } from "../config.ts";
-import { newId, sha256Hex, vectorHash } from "../crypto.ts";
+import { newId, vectorHash } from "../crypto.ts";
 import type { TenantInfo } from "../db/repos/session.ts";
+import { HASH_SCHEMES } from "../db/schema.ts";
 import { usersRepo, type ExpectedRow, type NewFeedback, type SessionCheck } from "../db/repos/users.ts";
 import type { Db } from "../db/client.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { ApiError } from "../errors.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import type { PrefCore } from "../../core/types.ts";
+import { admit } from "../limits/admit.ts";
 import { tenantBasis, userContext } from "../services/context.ts";
+import { matches, textHashes, type TextHashes } from "../services/hashes.ts";
 import type { ResidentBasis } from "../services/bases.ts";
 import { appendObservation, checkPosterior, currentPosterior, observationsOf } from "../services/posterior.ts";
 import { writtenUsers } from "../services/written-users.ts";
@@ -78,14 +81,25 @@ export function feedbackRoutes(cfg: Config) {
       JSON.stringify([body.user, body.prompt, body.chosen, body.rejected, body.tie, body.event_id ?? null], (_k, v) =>
         ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v,
       );
-    const [requestHash, promptHash] = await Promise.all([body.idempotency_key ? sha256Hex(fingerprint()) : "", sha256Hex(body.prompt)]);
+    // Keyed hashes (services/hashes.ts), under the tenant's key: known once the tenant is.
+    let hashed: { tenant: string; prompt: TextHashes; request: TextHashes | null } | undefined;
+    const hashesFor = async (tenantId: string) => {
+      if (hashed?.tenant !== tenantId) {
+        const [prompt, request] = await Promise.all([
+          textHashes(c.env, tenantId, "prompt", body.prompt),
+          body.idempotency_key ? textHashes(c.env, tenantId, "request", fingerprint()) : null,
+        ]);
+        hashed = { tenant: tenantId, prompt, request };
+      }
+      return hashed;
+    };
 
     // The two responses embedded once per embedder and dimension (a retry under a changed tenant re-embeds).
     let embedded: Embedded | undefined;
     const embed = async (tenant: TenantInfo, d: number): Promise<Embedded> => {
       const by = `${tenant.embedderKind}\u0000${tenant.embedderId}\u0000${tenant.embedderModel}\u0000${d}`;
       if (embedded?.by === by) return embedded;
-      const E = await embedAll([body.chosen, body.rejected], ["chosen", "rejected"], embedderFor(tenant, c.env, cfg), d);
+      const E = await embedAll([body.chosen, body.rejected], ["chosen", "rejected"], embedderFor(tenant, c.env, cfg), d, { caller: tenant.id, maxTextBytes: cfg.maxTextBytes });
       const hashes = await Promise.all([vectorHash(E.subarray(0, d)), vectorHash(E.subarray(d))]);
       if (hashes[0] === hashes[1] && !body.tie)
         throw ApiError.unprocessable("unprocessable", "chosen and rejected are the same response (send tie: true for a tie)", "rejected");
@@ -94,7 +108,7 @@ export function feedbackRoutes(cfg: Config) {
 
     /** Adds this comparison to `prior` (the user's stored state) and writes it guarded; null when the guard lost. */
     const record = async (db: Db, core: PrefCore, tenant: TenantInfo, basis: ResidentBasis, prior: PriorState, session?: SessionCheck) => {
-      const { E, hashes } = await embed(tenant, basis.d);
+      const [{ E, hashes }, { prompt, request }] = await Promise.all([embed(tenant, basis.d), hashesFor(tenant.id)]);
       const { d, J } = basis;
       const phi = core.project(basis.id, E, 2);
       const z = phi.slice(0, J);
@@ -108,7 +122,7 @@ export function feedbackRoutes(cfg: Config) {
         id: newId("fb", 16),
         tenantId: tenant.id,
         userId: body.user,
-        promptHash,
+        promptHash: prompt.keyed,
         chosen: E.slice(0, d),
         rejected: E.slice(d, 2 * d),
         chosenHash: hashes[0],
@@ -117,20 +131,26 @@ export function feedbackRoutes(cfg: Config) {
         label,
         eventId: body.event_id ?? null,
         idempotencyKey: body.idempotency_key ?? null,
-        requestHash,
+        requestHash: request?.keyed ?? "",
+        hashScheme: HASH_SCHEMES.keyed,
         basisId: basis.id,
         createdAt: now,
       };
       const written = await usersRepo.write(db, tenant.id, body.user, prior.expected, state, now, log, session);
       if (!written) return null;
-      writtenUsers.remember(keyHash, body.user, { tenant, ...state, ...written });
+      writtenUsers.remember(keyHash, body.user, { tenant, keyId, ...state, ...written });
       return { user: { feedback_count: state.feedbackCount, version: written.version }, duplicate: false };
     };
 
     // First attempt without the read, from what this isolate last wrote for the user (if it is still usable).
     // (It was written in the tenant's basis, so that basis is the one to update it in.)
+    let keyId = "";
     const known = writtenUsers.get(keyHash, body.user);
     if (known) {
+      // Admitted like any request (rate limit, quota), by what this isolate knows of the key.
+      c.var.log.user = body.user;
+      await admit(c, known.tenant, { id: known.keyId });
+      keyId = known.keyId;
       const db = c.var.db;
       const core = await c.var.core();
       const basis = await tenantBasis(db, core, known.tenant).catch(() => null);
@@ -148,11 +168,14 @@ export function feedbackRoutes(cfg: Config) {
     }
 
     for (let attempt = 1; ; attempt++) {
-      const { db, core, session, basis } = await userContext(c, body.user, { observations: true, idempotencyKey: body.idempotency_key });
+      // Each attempt reads (a lost race must see the winner's row); only the first is admitted and counted.
+      const { db, core, session, basis } = await userContext(c, body.user, { observations: true, idempotencyKey: body.idempotency_key, admitted: keyId !== "" });
       const { tenant, user } = session;
+      keyId = session.key.id;
 
       if (session.replay) {
-        if (session.replay.requestHash !== requestHash)
+        const { request } = await hashesFor(tenant.id);
+        if (!request || !matches(session.replay.requestHash, session.replay.hashScheme, request))
           throw ApiError.conflict("idempotency_conflict", "this idempotency key was used for a different request", "idempotency_key");
         return c.json({ user: { feedback_count: user?.feedbackCount ?? 0, version: user?.version ?? 0 }, duplicate: true }, 200);
       }

@@ -1,8 +1,9 @@
-// GET /health (no auth): instantiates the WASM core and runs one D1 query (the default basis id).
+// GET /health (no auth): each dependency reported (services/health.ts); 503 naming the first that failed.
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../router.ts";
 import type { Config } from "../config.ts";
-import { basesRepo } from "../db/repos/bases.ts";
+import { logEvent } from "../log.ts";
+import { checkHealth } from "../services/health.ts";
 
 const Health = z
   .object({
@@ -10,40 +11,34 @@ const Health = z
     version: z.string(),
     core: z.enum(["wasm", "error"]),
     db: z.enum(["ok", "error"]),
+    embedder: z.enum(["ok", "error", "none"]).openapi({ description: "The embedder of the HEALTH_TENANT tenant (none: not configured, or it takes vectors)" }),
     basis: z.string().nullable().openapi({ description: "The service's default (active) basis id" }),
   })
   .openapi("Health");
 
 const HealthError = Health.extend({
-  error: z.object({ code: z.literal("unavailable"), message: z.string(), field: z.enum(["core", "db"]) }),
+  error: z.object({ code: z.literal("unavailable"), message: z.string(), field: z.enum(["core", "db", "embedder"]), request_id: z.string() }),
 }).openapi("HealthError");
 
 const route = createRoute({
   method: "get",
   path: "/health",
   tags: ["service"],
-  summary: "Liveness: the WASM core instantiates and D1 answers",
+  summary: "Readiness: the WASM core instantiates, D1 answers and (HEALTH_TENANT) the embedder embeds",
   responses: {
     200: { description: "Healthy", content: { "application/json": { schema: Health } } },
-    503: { description: "A part failed; `error.field` names it", content: { "application/json": { schema: HealthError } } },
+    503: { description: "A dependency failed; `error.field` names it", content: { "application/json": { schema: HealthError } } },
   },
 });
 
-const reason = (r: PromiseSettledResult<unknown>) => (r.status === "rejected" ? String((r.reason as Error)?.message ?? r.reason) : "");
-
 export function healthRoutes(cfg: Config) {
   return router().openapi(route, async (c) => {
-    const [core, db] = await Promise.allSettled([c.var.core(), basesRepo.defaultId(c.var.db)]);
-    const body = {
-      version: cfg.version,
-      core: core.status === "fulfilled" && core.value.kind === "wasm" ? ("wasm" as const) : ("error" as const),
-      db: db.status === "fulfilled" ? ("ok" as const) : ("error" as const),
-      basis: db.status === "fulfilled" ? db.value : null,
-    };
-    if (body.core === "wasm" && body.db === "ok") return c.json({ status: "ok" as const, ...body }, 200);
-    const field = body.core !== "wasm" ? ("core" as const) : ("db" as const);
-    const message = field === "core" ? `WASM core failed: ${reason(core) || "not the wasm core"}` : `D1 failed: ${reason(db)}`;
-    console.error(`health: ${message}`);
-    return c.json({ status: "error" as const, ...body, error: { code: "unavailable" as const, message, field } }, 503);
+    const { failure, ...parts } = await checkHealth(c.var.core, c.var.db, cfg, c.env);
+    const body = { version: cfg.version, ...parts };
+    if (!failure) return c.json({ status: "ok" as const, ...body }, 200);
+    c.var.log.code = "unavailable";
+    await logEvent(c, "error", "health", { field: failure.field, message: failure.message, detail: failure.detail });
+    const error = { code: "unavailable" as const, message: failure.message, field: failure.field, request_id: c.var.log.requestId };
+    return c.json({ status: "error" as const, ...body, error }, 503);
   });
 }

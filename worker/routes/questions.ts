@@ -58,9 +58,9 @@ export function questionRoutes(cfg: Config) {
     const { db, core, session, basis } = await userContext(c, body.user);
     const fields = body.candidates.map((_, i) => `candidates.${i}`);
     const [E, current, answered] = await Promise.all([
-      embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d),
+      embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
       currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
-      session.user ? answeredPairs(db, session.tenant.id, body.user, body.prompt) : [],
+      session.user ? answeredPairs(db, c.env, session.tenant.id, body.user, body.prompt) : [],
     ]);
     const question = nextQuestion(core, cfg, {
       posterior: current.posterior,

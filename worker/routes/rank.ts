@@ -63,7 +63,7 @@ export function rankRoutes(cfg: Config) {
     const { db, core, session, basis } = await userContext(c, body.user);
     const fields = body.candidates.map((_, i) => `candidates.${i}`);
     const [E, current] = await Promise.all([
-      embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d),
+      embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
       currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
     ]);
     const ranking = rankCandidates(core, basis, current.posterior, E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });

@@ -1,17 +1,31 @@
 // GET /v1/users/{user} (profile), GET /v1/users/{user}/export (everything stored), DELETE /v1/users/{user}.
 import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { router } from "../router.ts";
 import { rowsOf } from "../../core/artifact.ts";
 import type { Config } from "../config.ts";
-import { loadSession } from "../db/repos/session.ts";
 import { usersRepo } from "../db/repos/users.ts";
+import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { commonErrors, conflictError, jsonResponse, notFoundError, schemas } from "../schemas.ts";
-import { userContext } from "../services/context.ts";
+import { sessionFor, userContext } from "../services/context.ts";
+import { keyedForm } from "../services/hashes.ts";
 import { currentPosterior, marginalSd } from "../services/posterior.ts";
 import { writtenUsers } from "../services/written-users.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The {user} segment must be valid percent-encoded UTF-8: Hono leaves one it cannot decode as is ("%FF"), which
+ * would address another user (the one literally named "%FF"). */
+const strictUserSegment = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = new URL(c.req.url).pathname.split("/")[3] ?? "";
+  try {
+    decodeURIComponent(raw);
+  } catch {
+    throw ApiError.badRequest("user: not valid percent-encoded UTF-8", "user");
+  }
+  await next();
+});
 
 export function userRoutes(cfg: Config) {
   const s = schemas(cfg);
@@ -53,7 +67,7 @@ export function userRoutes(cfg: Config) {
         z.object({
           id: z.string(),
           created_at: z.string(),
-          prompt_hash: z.string(),
+          prompt_hash: z.string().openapi({ description: "Keyed hash (HMAC-SHA-256) of the prompt: matches the same prompt within this tenant, cannot be reversed by guessing without the service's secret" }),
           chosen: z.object({ hash: z.string(), embedding: z.array(z.number()) }).openapi({ description: "The preferred response's embedding and its content hash" }),
           rejected: z.object({ hash: z.string(), embedding: z.array(z.number()) }),
           embedder: z.string(),
@@ -73,6 +87,7 @@ export function userRoutes(cfg: Config) {
   const getRoute = createRoute({
     method: "get",
     path: "/v1/users/{user}",
+    middleware: [strictUserSegment] as const,
     tags,
     security,
     summary: "What we know about a user: their weights on each base reward, with uncertainty",
@@ -82,6 +97,7 @@ export function userRoutes(cfg: Config) {
   const exportRoute = createRoute({
     method: "get",
     path: "/v1/users/{user}/export",
+    middleware: [strictUserSegment] as const,
     tags,
     security,
     summary: "Everything stored about a user",
@@ -91,6 +107,7 @@ export function userRoutes(cfg: Config) {
   const deleteRoute = createRoute({
     method: "delete",
     path: "/v1/users/{user}",
+    middleware: [strictUserSegment] as const,
     tags,
     security,
     summary: "Delete everything stored about a user",
@@ -121,7 +138,7 @@ export function userRoutes(cfg: Config) {
     .openapi(exportRoute, async (c) => {
       const { user: userId } = c.req.valid("param");
       const db = c.var.db;
-      const { tenant, user } = await loadSession(db, { keyHash: c.var.keyHash, userId, observations: true });
+      const { tenant, user } = await sessionFor(c, userId, { observations: true });
       if (!user) throw unknownUser(userId);
       const log = await usersRepo.logQuery(db, tenant.id, userId);
       const J = user.J;
@@ -145,10 +162,11 @@ export function userRoutes(cfg: Config) {
             created_at: iso(user.createdAt),
             updated_at: iso(user.updatedAt),
           },
-          feedback: log.map((f) => ({
+          feedback: await Promise.all(log.map(async (f) => ({
             id: f.id,
             created_at: iso(f.createdAt),
-            prompt_hash: f.promptHash,
+            // Only the keyed form leaves the service, also for rows not re-keyed yet (docs/prompt-hashes.md).
+            prompt_hash: await keyedForm(c.env, tenant.id, "prompt", f.promptHash, f.hashScheme),
             chosen: { hash: f.chosenHash, embedding: Array.from(f.chosen) },
             rejected: { hash: f.rejectedHash, embedding: Array.from(f.rejected) },
             embedder: f.embedderId,
@@ -156,7 +174,7 @@ export function userRoutes(cfg: Config) {
             event_id: f.eventId,
             idempotency_key: f.idempotencyKey,
             basis: f.basisId,
-          })),
+          }))),
         },
         200,
       );
@@ -164,7 +182,7 @@ export function userRoutes(cfg: Config) {
     .openapi(deleteRoute, async (c) => {
       const { user: userId } = c.req.valid("param");
       const db = c.var.db;
-      const { tenant } = await loadSession(db, { keyHash: c.var.keyHash, userId });
+      const { tenant } = await sessionFor(c, userId);
       const deleted = await usersRepo.delete(db, tenant.id, userId);
       // Not needed for correctness (a write built on it would find the row gone and fall back), only to spare that.
       writtenUsers.forget(tenant.id, userId);

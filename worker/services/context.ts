@@ -6,6 +6,8 @@ import type { Db } from "../db/client.ts";
 import { loadSession, type Session, type SessionOptions, type TenantInfo } from "../db/repos/session.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { admit } from "../limits/admit.ts";
+import { dayOf } from "../limits/quota.ts";
 import { residentBasis, type ResidentBasis } from "./bases.ts";
 
 export interface UserContext {
@@ -28,9 +30,26 @@ export async function tenantBasis(db: Db, core: PrefCore, tenant: TenantInfo): P
   return basis;
 }
 
-export async function userContext(c: Context<AppEnv>, userId: string, options: Omit<SessionOptions, "keyHash" | "userId"> = {}): Promise<UserContext> {
+type ContextOptions = Omit<SessionOptions, "keyHash" | "userId" | "day"> & {
+  /** Already admitted (a retry within the same request): not counted again. */
+  admitted?: boolean;
+};
+
+/**
+ * The request's one D1 read (key -> tenant -> user), then admission (rate limit, quota: limits/admit.ts). The
+ * logs learn the tenant, the key id and (hashed) the user.
+ */
+export async function sessionFor(c: Context<AppEnv>, userId: string | undefined, { admitted = false, ...options }: ContextOptions = {}): Promise<Session> {
+  // No user (chat without one): "" matches no user row.
+  const session = await loadSession(c.var.db, { keyHash: c.var.keyHash, userId: userId ?? "", day: dayOf(), ...options });
+  if (userId !== undefined) c.var.log.user = userId;
+  if (!admitted) await admit(c, session.tenant, session.key);
+  return session;
+}
+
+export async function userContext(c: Context<AppEnv>, userId: string | undefined, options: ContextOptions = {}): Promise<UserContext> {
   const db = c.var.db;
-  const [session, core] = await Promise.all([loadSession(db, { keyHash: c.var.keyHash, userId, ...options }), c.var.core()]);
+  const [session, core] = await Promise.all([sessionFor(c, userId, options), c.var.core()]);
   const basis = await tenantBasis(db, core, session.tenant);
   return { db, core, session, basis };
 }

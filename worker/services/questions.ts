@@ -4,9 +4,11 @@
 import { predictive } from "../../core/gaussian.ts";
 import type { Gaussian, PairChoice, PairCriterion, PrefCore } from "../../core/types.ts";
 import type { Config } from "../config.ts";
-import { sha256Hex, vectorHash } from "../crypto.ts";
+import { vectorHash } from "../crypto.ts";
 import type { Db } from "../db/client.ts";
 import { usersRepo } from "../db/repos/users.ts";
+import type { Bindings } from "../env.ts";
+import { textHashes } from "./hashes.ts";
 
 export const QUESTION_CRITERIA = ["pref", "infogain", "random"] as const;
 export type QuestionCriterion = (typeof QUESTION_CRITERIA)[number];
@@ -28,8 +30,8 @@ export function pairUncertainty(choice: Pick<PairChoice, "mean" | "variance">): 
 }
 
 /** The (chosen, rejected) content hashes of the comparisons this user already answered for this prompt. */
-export async function answeredPairs(db: Db, tenantId: string, userId: string, prompt: string) {
-  return usersRepo.answeredPairs(db, tenantId, userId, await sha256Hex(prompt));
+export async function answeredPairs(db: Db, env: Bindings, tenantId: string, userId: string, prompt: string) {
+  return usersRepo.answeredPairs(db, tenantId, userId, await textHashes(env, tenantId, "prompt", prompt));
 }
 
 /**

@@ -13,6 +13,8 @@ import type { PosteriorState, Written } from "../db/repos/users.ts";
 export interface WrittenUser extends PosteriorState, Written {
   /** The tenant as the key resolved to when this was written (upstream settings not included). */
   tenant: TenantInfo;
+  /** The API key's id (its limits apply to the write built on this). */
+  keyId: string;
 }
 
 const MAX_USERS = 4096;

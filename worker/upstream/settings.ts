@@ -21,6 +21,10 @@ export interface ChatUpstream {
   modelPassthrough: boolean;
 }
 
+/** What an API caller is told: no settings, variable or secret names (those are for the operator, in the logs). */
+export const NOT_CONFIGURED = "chat completions are not available for this tenant: no LLM is configured (contact the service operator)";
+
+/** What the operator is told, in the logs and the README. */
 export const NOT_CONFIGURED_HELP =
   "no upstream LLM is configured for chat completions. Set the Worker vars UPSTREAM_URL (an OpenAI-compatible base URL " +
   "including /v1, e.g. https://api.openai.com/v1, or http://127.0.0.1:11434/v1 for Ollama) and UPSTREAM_MODEL, and the " +
@@ -31,14 +35,15 @@ export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings):
   const own = tenant.upstream;
   if (!own) throw new Error("the session was loaded without the tenant's upstream settings (loadSession { upstream: true })");
   const baseUrl = own.url ?? cfg.upstream.url;
-  if (!baseUrl) throw new ApiError(503, "upstream_not_configured", NOT_CONFIGURED_HELP).withHeaders(NO_RETRY);
+  const notConfigured = (detail: string) => new ApiError(503, "upstream_not_configured", NOT_CONFIGURED).withHeaders(NO_RETRY).withDetail(detail);
+  if (!baseUrl) throw notConfigured(NOT_CONFIGURED_HELP);
 
   const secretName = own.keySecret ?? DEFAULT_KEY_SECRET;
   // Checked again here: the admin route validates the name, but a row may have been written by other means.
-  if (!KEY_SECRET_NAME.test(secretName)) throw new ApiError(503, "upstream_not_configured", `tenant upstream key secret '${secretName}' is not an UPSTREAM_API_KEY_* name`).withHeaders(NO_RETRY);
+  if (!KEY_SECRET_NAME.test(secretName)) throw notConfigured(`tenant ${tenant.id}: upstream key secret '${secretName}' is not an UPSTREAM_API_KEY_* name`);
   const apiKey = (env as unknown as Record<string, unknown>)[secretName];
   if (own.keySecret && typeof apiKey !== "string")
-    throw new ApiError(503, "upstream_not_configured", `this tenant's upstream key secret ${secretName} is not set (wrangler secret put ${secretName})`).withHeaders(NO_RETRY);
+    throw notConfigured(`tenant ${tenant.id}: upstream key secret ${secretName} is not set (wrangler secret put ${secretName})`);
 
   return {
     config: {

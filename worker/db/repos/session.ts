@@ -3,7 +3,7 @@
 // the key is unknown or revoked. Everything is scoped by the key's tenant.
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { preparedOnce, type Db } from "../client.ts";
-import { apiKeys, bases, feedback, tenants, users, type EmbedderKind } from "../schema.ts";
+import { apiKeys, bases, feedback, keyUsage, tenants, users, type EmbedderKind } from "../schema.ts";
 import { ApiError } from "../../errors.ts";
 import { logHeadOf } from "./users.ts";
 
@@ -16,6 +16,19 @@ export interface TenantInfo {
   basisId: string | null;
   /** The tenant's own upstream chat settings (each null = the Worker's default); null unless asked for. */
   upstream: TenantUpstream | null;
+  /** Rate-limit plan and daily quota of the tenant's keys (each null = the service default / none). */
+  limits: TenantLimits;
+}
+
+export interface TenantLimits {
+  plan: string | null;
+  dailyQuota: number | null;
+}
+
+/** The API key the request came with: its id (never the key) and what it used today (as stored). */
+export interface KeyInfo {
+  id: string;
+  usedToday: number;
 }
 
 export interface TenantUpstream {
@@ -45,9 +58,10 @@ export interface StoredUser {
 
 export interface Session {
   tenant: TenantInfo;
+  key: KeyInfo;
   user: StoredUser | null;
   /** The comparison already stored under the request's idempotency key, if any. */
-  replay: { userId: string; requestHash: string } | null;
+  replay: { userId: string; requestHash: string; hashScheme: number } | null;
 }
 
 export interface SessionOptions {
@@ -57,16 +71,22 @@ export interface SessionOptions {
   idempotencyKey?: string;
   /** Also load the tenant's upstream chat settings (only chat needs them). */
   upstream?: boolean;
+  /** Today (days since 1970-01-01 UTC), for the key's usage. */
+  day: number;
 }
 
 const effectiveBasis = sql<string | null>`coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1))`;
 
-/** The session query for one variant, with placeholders (keyHash, userId, idempotencyKey). */
+/** The session query for one variant, with placeholders (keyHash, userId, idempotencyKey, day). */
 function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolean, withUpstream: boolean) {
   const upstream = <T>(column: T) => (withUpstream ? column : sql<null>`null`);
   return db
     .select({
+      keyId: apiKeys.id,
+      usedToday: sql<number | null>`(select ${keyUsage.count} from ${keyUsage} where ${keyUsage.keyId} = ${apiKeys.id} and ${keyUsage.day} = ${sql.placeholder("day")})`,
       tenantId: tenants.id,
+      rateLimitPlan: tenants.rateLimitPlan,
+      dailyQuota: tenants.dailyQuota,
       embedderKind: tenants.embedderKind,
       embedderId: tenants.embedderId,
       embedderModel: tenants.embedderModel,
@@ -89,7 +109,7 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       updatedAt: users.updatedAt,
       // [user_id, request_hash] of the comparison stored under this idempotency key (unique index lookup).
       replay: withReplay
-        ? sql<string | null>`(select json_array(${feedback.userId}, ${feedback.requestHash}) from ${feedback} where ${feedback.tenantId} = ${tenants.id} and ${feedback.idempotencyKey} = ${sql.placeholder("idempotencyKey")})`
+        ? sql<string | null>`(select json_array(${feedback.userId}, ${feedback.requestHash}, ${feedback.hashScheme}) from ${feedback} where ${feedback.tenantId} = ${tenants.id} and ${feedback.idempotencyKey} = ${sql.placeholder("idempotencyKey")})`
         : sql<null>`null`,
     })
     .from(apiKeys)
@@ -128,6 +148,7 @@ export function toSession(row: SessionRow | undefined, userId: string, withUpstr
           updatedAt: row.updatedAt!,
         };
   return {
+    key: { id: row.keyId, usedToday: row.usedToday ?? 0 },
     tenant: {
       id: row.tenantId,
       embedderKind: row.embedderKind,
@@ -144,6 +165,7 @@ export function toSession(row: SessionRow | undefined, userId: string, withUpstr
             modelPassthrough: row.upstreamModelPassthrough,
           }
         : null,
+      limits: { plan: row.rateLimitPlan, dailyQuota: row.dailyQuota },
     },
     user,
     replay: row.replay ? parseReplay(row.replay) : null,
@@ -151,8 +173,8 @@ export function toSession(row: SessionRow | undefined, userId: string, withUpstr
 }
 
 function parseReplay(json: string): Session["replay"] {
-  const [userId, requestHash] = JSON.parse(json) as [string, string];
-  return { userId, requestHash };
+  const [userId, requestHash, hashScheme] = JSON.parse(json) as [string, string, number];
+  return { userId, requestHash, hashScheme };
 }
 
 export async function loadSession(db: Db, o: SessionOptions): Promise<Session> {
@@ -161,6 +183,7 @@ export async function loadSession(db: Db, o: SessionOptions): Promise<Session> {
   const rows = await sessionQuery(db, !!o.observations, withReplay, withUpstream).all({
     keyHash: o.keyHash,
     userId: o.userId,
+    day: o.day,
     ...(withReplay ? { idempotencyKey: o.idempotencyKey } : {}),
   });
   return toSession(rows[0], o.userId, withUpstream);

@@ -24,6 +24,10 @@ export const tenantsRepo = {
     settings: Pick<TenantRow, "upstreamUrl" | "upstreamModel" | "upstreamN" | "upstreamUseN" | "upstreamKeySecret" | "upstreamModelPassthrough">,
   ): Promise<boolean> => (await db.update(tenants).set(settings).where(eq(tenants.id, id)).run()).meta.changes === 1,
 
+  /** Replaces the tenant's rate-limit plan and daily quota; false if there is no such tenant. */
+  setLimits: async (db: Db, id: string, settings: Pick<TenantRow, "rateLimitPlan" | "dailyQuota">): Promise<boolean> =>
+    (await db.update(tenants).set(settings).where(eq(tenants.id, id)).run()).meta.changes === 1,
+
   keys: async (db: Db, tenantId: string) =>
     db
       .select({ id: apiKeys.id, prefix: apiKeys.prefix, name: apiKeys.name, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })

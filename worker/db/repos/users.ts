@@ -1,9 +1,9 @@
 // A user's stored posterior, written with optimistic concurrency, and everything else stored about a user.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client.ts";
 import { bind, compiled } from "../compiled.ts";
-import { apiKeys, bases, feedback, tenants, users } from "../schema.ts";
+import { apiKeys, bases, feedback, HASH_SCHEMES, tenants, users } from "../schema.ts";
 import type { TenantInfo } from "./session.ts";
 
 export interface PosteriorState {
@@ -105,7 +105,7 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
 }
 
 const feedbackRow = Object.fromEntries(
-  (["id", "tenantId", "userId", "promptHash", "chosen", "rejected", "chosenHash", "rejectedHash", "embedderId", "label", "eventId", "idempotencyKey", "requestHash", "basisId", "createdAt"] as const).map(
+  (["id", "tenantId", "userId", "promptHash", "chosen", "rejected", "chosenHash", "rejectedHash", "embedderId", "label", "eventId", "idempotencyKey", "requestHash", "hashScheme", "basisId", "createdAt"] as const).map(
     (k) => [k, p(`f_${k}`)],
   ),
 ) as unknown as NewFeedback;
@@ -175,12 +175,21 @@ export const usersRepo = {
       .where(and(eq(feedback.tenantId, tenantId), eq(feedback.userId, userId)))
       .orderBy(asc(feedback.seq)),
 
-  /** (chosen, rejected) content hashes this user already answered for a prompt. */
-  answeredPairs: async (db: Db, tenantId: string, userId: string, promptHash: string) =>
+  /** (chosen, rejected) content hashes this user already answered for a prompt (its hash in either scheme). */
+  answeredPairs: async (db: Db, tenantId: string, userId: string, prompt: { keyed: string; sha256: string }) =>
     db
       .select({ chosen: feedback.chosenHash, rejected: feedback.rejectedHash })
       .from(feedback)
-      .where(and(eq(feedback.tenantId, tenantId), eq(feedback.userId, userId), eq(feedback.promptHash, promptHash))),
+      .where(
+        and(
+          eq(feedback.tenantId, tenantId),
+          eq(feedback.userId, userId),
+          or(
+            and(eq(feedback.hashScheme, HASH_SCHEMES.keyed), eq(feedback.promptHash, prompt.keyed)),
+            and(eq(feedback.hashScheme, HASH_SCHEMES.sha256), eq(feedback.promptHash, prompt.sha256)),
+          ),
+        ),
+      ),
 
   /** Deletes everything stored about the user; false if there was nothing. */
   async delete(db: Db, tenantId: string, userId: string): Promise<boolean> {

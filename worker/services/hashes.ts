@@ -1,0 +1,37 @@
+// The keyed hashes a tenant's rows store (keyed-hash.ts), and their plain SHA-256 for matching rows written
+// before keyed hashing that have not been re-keyed yet (hash_scheme 0; docs/prompt-hashes.md).
+import type { Bindings } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { sha256Hex } from "../crypto.ts";
+import { keyedFromSha256 } from "../keyed-hash.ts";
+
+export interface TextHashes {
+  /** What new rows store (hash_scheme 1). */
+  keyed: string;
+  /** What rows from before keyed hashing store (hash_scheme 0). */
+  sha256: string;
+}
+
+export type HashPurpose = "prompt" | "request";
+
+/** The HASH_SECRET secret; without it nothing that stores or matches hashes can run. */
+export function hashSecret(env: Bindings): string {
+  const secret = env.HASH_SECRET;
+  if (!secret) throw new ApiError(503, "unavailable", "the service cannot store or match feedback right now (contact the service operator)").withDetail("the HASH_SECRET secret is not set (wrangler secret put HASH_SECRET)");
+  return secret;
+}
+
+export async function textHashes(env: Bindings, tenantId: string, purpose: HashPurpose, text: string): Promise<TextHashes> {
+  const secret = hashSecret(env);
+  const sha256 = await sha256Hex(text);
+  return { sha256, keyed: await keyedFromSha256(secret, tenantId, purpose, sha256) };
+}
+
+/** The keyed form of a stored hash, whatever its scheme (exports show only the keyed form). */
+export async function keyedForm(env: Bindings, tenantId: string, purpose: HashPurpose, stored: string, scheme: number): Promise<string> {
+  if (scheme !== 0 || stored === "") return stored;
+  return keyedFromSha256(hashSecret(env), tenantId, purpose, stored);
+}
+
+/** Whether a stored hash (of its scheme) is the hash of this text. */
+export const matches = (stored: string, scheme: number, h: TextHashes) => stored === (scheme === 0 ? h.sha256 : h.keyed);
