@@ -1,5 +1,6 @@
 // `pref deploy` (npm run deploy): from a logged-in wrangler to a serving tenant, in named steps that are safe to
 // repeat, after a plan checked without the account (plan.ts). docs/deploy.md explains each step.
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { AdminClient, AdminError } from "./admin-client.ts";
 import { ensureDatabase } from "./database.ts";
@@ -18,7 +19,11 @@ export type { DeployIo, DeployOptions } from "./plan.ts";
 const STEPS = 8;
 
 function wantedSecrets(plan: Plan, env: NodeJS.ProcessEnv): WantedSecret[] {
-  const secrets: WantedSecret[] = [{ name: "ADMIN_TOKEN", value: plan.adminToken, purpose: "bearer token of the /admin routes", required: true }];
+  const secrets: WantedSecret[] = [
+    { name: "ADMIN_TOKEN", value: plan.adminToken, purpose: "bearer token of the /admin routes", required: true },
+    // Keys the prompt and user hashes (docs/prompt-hashes.md): generated once, kept by every later run.
+    { name: "HASH_SECRET", value: env.PREF_HASH_SECRET || null, purpose: "key of the stored prompt and user hashes, from PREF_HASH_SECRET", required: true, generate: () => randomBytes(32).toString("hex") },
+  ];
   if (plan.embedder.kind === "openai")
     secrets.push({ name: "EMBEDDINGS_API_KEY", value: env.PREF_EMBED_KEY || null, purpose: `key of ${plan.cfg.vars.EMBEDDINGS_URL}, from PREF_EMBED_KEY`, required: false });
   secrets.push({ name: "UPSTREAM_API_KEY", value: env.PREF_UPSTREAM_KEY || null, purpose: "key of the chat LLM (UPSTREAM_URL), from PREF_UPSTREAM_KEY", required: false });

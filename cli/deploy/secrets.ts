@@ -12,6 +12,8 @@ export interface WantedSecret {
   /** What the secret is for, shown when asking or skipping. */
   purpose: string;
   required: boolean;
+  /** A fresh value for a secret nobody needs to know (set only when it is missing: never rotated by a re-run). */
+  generate?: () => string;
 }
 
 export interface SecretsOutcome {
@@ -40,7 +42,7 @@ export async function ensureSecrets(
       outcome.kept.push(secret.name);
       continue;
     }
-    const value = secret.value || (await options.ask(`${secret.name} (${secret.purpose}; empty = skip):`)) || null;
+    const value = secret.value || secret.generate?.() || (await options.ask(`${secret.name} (${secret.purpose}; empty = skip):`)) || null;
     if (!value) {
       if (secret.required) throw new Error(`${secret.name} is not set on ${cfg.workerName} and no value was given (${secret.purpose})`);
       options.log(`${secret.name}: not set (${secret.purpose}); skipped`);

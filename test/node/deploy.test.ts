@@ -47,6 +47,7 @@ const first = [
   "deploy --env staging --config CONFIG",
   "secret list --env staging --config CONFIG --format json",
   "secret put ADMIN_TOKEN --env staging --config CONFIG",
+  "secret put HASH_SECRET --env staging --config CONFIG",
   "secret put UPSTREAM_API_KEY --env staging --config CONFIG",
 ];
 const repeat = [
@@ -97,7 +98,10 @@ describe("pref deploy against a stand-in account", () => {
     // Migrations reached the database, the secrets are the values given (the account keeps digests only).
     const state = account.state();
     expect(state.databases[0].applied).toEqual(readdirSync(path.join(projectRoot, "migrations")).filter((f) => f.endsWith(".sql")).sort());
-    expect(state.workers["pref-edge-staging"]).toEqual({ deployments: 1, secrets: { ADMIN_TOKEN: sha256(ADMIN_TOKEN), UPSTREAM_API_KEY: sha256(UPSTREAM_KEY) } });
+    const worker = state.workers["pref-edge-staging"];
+    expect(worker).toEqual({ deployments: 1, secrets: { ADMIN_TOKEN: sha256(ADMIN_TOKEN), HASH_SECRET: expect.any(String), UPSTREAM_API_KEY: sha256(UPSTREAM_KEY) } });
+    // The hash key was generated for this Worker, never shown.
+    expect(run.stdout + run.stderr).not.toMatch(/[0-9a-f]{64}/);
 
     // The key is printed once, and works: a rank with vectors of the basis's dimension.
     const keys = printedKeys(run);
