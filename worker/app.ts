@@ -10,6 +10,7 @@ import { logRequest } from "./log.ts";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
 import { router } from "./router.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adminFeedbackRoutes } from "./routes/admin-feedback.ts";
 import { adminLimitsRoutes } from "./routes/admin-limits.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
@@ -44,7 +45,7 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
   app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes];
+  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes, adminFeedbackRoutes];
   for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 
