@@ -12,6 +12,7 @@ import { router } from "./router.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adminFeedbackRoutes } from "./routes/admin-feedback.ts";
 import { adminLimitsRoutes } from "./routes/admin-limits.ts";
+import { adminMetricsRoutes } from "./routes/admin-metrics.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
 import { chatRoutes } from "./routes/chat.ts";
@@ -45,7 +46,7 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
   app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes, adminFeedbackRoutes];
+  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes, adminFeedbackRoutes, adminMetricsRoutes];
   for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 
