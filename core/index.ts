@@ -7,4 +7,5 @@ export {
   solvePrecision, type Predictive,
 } from "./gaussian.ts";
 export { sigmoid, sigmoidSlope } from "./logistic.ts";
+export { phiDifference } from "./phi.ts";
 export { Mulberry32, fillStandardNormals } from "./prng.ts";

@@ -9,11 +9,13 @@ import { ApiError, renderError } from "./errors.ts";
 import { logRequest } from "./log.ts";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
 import { router } from "./router.ts";
-import { adminRoutes } from "./routes/admin.ts";
+import { adminBasisRoutes } from "./routes/admin-bases.ts";
 import { adminFeedbackRoutes } from "./routes/admin-feedback.ts";
+import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { adminLimitsRoutes } from "./routes/admin-limits.ts";
 import { adminMetricsRoutes } from "./routes/admin-metrics.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
+import { adminTenantRoutes } from "./routes/admin-tenants.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -46,7 +48,22 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
   app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes, adminFeedbackRoutes, adminMetricsRoutes];
+  const routes = [
+    healthRoutes,
+    rankRoutes,
+    feedbackRoutes,
+    questionRoutes,
+    userRoutes,
+    chatRoutes,
+    adminTenantRoutes,
+    adminKeyRoutes,
+    adminBasisRoutes,
+    adminUpstreamRoutes,
+    adminLimitsRoutes,
+    adminMaintenanceRoutes,
+    adminFeedbackRoutes,
+    adminMetricsRoutes,
+  ];
   for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 

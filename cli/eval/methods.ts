@@ -6,6 +6,7 @@
 //   population the pooled Bradley-Terry model of all training users (the non-personalised reward model)
 import { covarianceOf } from "../../core/gaussian.ts";
 import { sigmoidSlope } from "../../core/logistic.ts";
+import { phiDifference } from "../../core/phi.ts";
 import type { Gaussian, Observations, PairCriterion } from "../../core/types.ts";
 import { childSeed, makeRng, shuffle } from "../rng.ts";
 import { denseMap } from "../linalg/linear-map.ts";
@@ -30,7 +31,7 @@ export function lambdaReward(ctx: EvalContext, lambda: Float64Array): Reward {
 function poolZ(ctx: EvalContext, s: UserSplit): Float64Array {
   const { J, phi } = ctx;
   const z = new Float64Array(s.poolA.length * J);
-  for (let i = 0; i < s.poolA.length; i++) for (let j = 0; j < J; j++) z[i * J + j] = phi[s.poolA[i] * J + j] - phi[s.poolB[i] * J + j];
+  for (let i = 0; i < s.poolA.length; i++) phiDifference(phi, J, s.poolA[i], s.poolB[i], z, i * J);
   return z;
 }
 

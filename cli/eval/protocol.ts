@@ -5,6 +5,7 @@
 import type { QueryCriterion } from "./methods.ts";
 import { predictive } from "../../core/gaussian.ts";
 import { sigmoid } from "../../core/logistic.ts";
+import { phiDifference } from "../../core/phi.ts";
 import type { Gaussian } from "../../core/types.ts";
 import { startProgress } from "../progress.ts";
 import { logLoss } from "../train/prior-scale.ts";
@@ -124,10 +125,7 @@ export function runSetting(ctx: EvalContext, users: string[], inSetting: (prompt
   const populationProbability: Probability = (a, b) => sigmoid(ctx.population[a] - ctx.population[b]);
   const posteriorProbability = (g: Gaussian): Probability => {
     const z = new Float64Array(J);
-    return (a, b) => {
-      for (let j = 0; j < J; j++) z[j] = phi[a * J + j] - phi[b * J + j];
-      return predictive(g, z).probability;
-    };
+    return (a, b) => predictive(g, phiDifference(phi, J, a, b, z)).probability;
   };
   const rewardProbability = (r: Reward): Probability => (a, b) => sigmoid(r(a) - r(b));
   const bar = startProgress(`eval ${setting}`, users.length * o.seeds);

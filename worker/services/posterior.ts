@@ -2,6 +2,7 @@
 // and the re-fit from the raw log when the tenant's basis changed (lazily, on the user's next request).
 import type { Gaussian, Observations, PrefCore } from "../../core/types.ts";
 import { covarianceOf } from "../../core/index.ts";
+import { phiDifference } from "../../core/phi.ts";
 import type { Db } from "../db/client.ts";
 import type { StoredUser } from "../db/repos/session.ts";
 import { usersRepo, type PosteriorState } from "../db/repos/users.ts";
@@ -71,7 +72,7 @@ export async function refitFromLog(db: Db, core: PrefCore, tenantId: string, use
     for (let i = 0; i < m; i++) {
       const row = (start + i) * (J + 1);
       rows[row] = log[start + i].label;
-      for (let j = 0; j < J; j++) rows[row + 1 + j] = phi[2 * i * J + j] - phi[(2 * i + 1) * J + j];
+      phiDifference(phi, J, 2 * i, 2 * i + 1, rows, row + 1);
     }
   }
   const fit = n === 0 ? { posterior: basis.prior } : core.fitPosterior(basis.prior, observationsOf(rows, J));

@@ -2,6 +2,7 @@
 // POST /v1/chat/completions. Stop rule: no question once the user has answered the question budget, or once the
 // most uncertain pair's preference-probability sd (s'(m) * sqrt(z^T H^-1 z), delta method) is below the threshold.
 import { predictive } from "../../core/gaussian.ts";
+import { phiDifference } from "../../core/phi.ts";
 import type { Gaussian, PairChoice, PairCriterion, PrefCore } from "../../core/types.ts";
 import type { Config } from "../config.ts";
 import { vectorHash } from "../crypto.ts";
@@ -80,10 +81,7 @@ export function nextQuestion(core: PrefCore, cfg: Pick<Config, "questionBudget" 
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) if (!exclude[a * n + b]) open.push(a * n + b);
     const k = open[crypto.getRandomValues(new Uint32Array(1))[0] % open.length];
     const [a, b] = [Math.floor(k / n), k % n];
-    const J = posterior.J;
-    const z = phi.slice(a * J, (a + 1) * J);
-    for (let j = 0; j < J; j++) z[j] -= phi[b * J + j];
-    const { mean, variance } = predictive(posterior, z);
+    const { mean, variance } = predictive(posterior, phiDifference(phi, posterior.J, a, b));
     pick = { a, b, value: 0, mean, variance };
   }
   return { ask: true, a: pick.a, b: pick.b, uncertainty: pairUncertainty(pick), reason: "ask" };

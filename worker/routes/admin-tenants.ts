@@ -1,0 +1,127 @@
+// Tenants: POST /admin/tenants, GET /admin/tenants/{tenant} (with its keys, never the keys themselves) and
+// PUT /admin/tenants/{tenant}/basis (activate a basis; users are re-fitted from their logs on their next request).
+// The tenant's upstream and limits have their own files (admin-upstream.ts, admin-limits.ts).
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import { newId } from "../crypto.ts";
+import { tenantsRepo } from "../db/repos/tenants.ts";
+import { EMBEDDER_KINDS, type TenantRow } from "../db/schema.ts";
+import { ApiError } from "../errors.ts";
+import { idSlug, tenantParams } from "../ids.ts";
+import { router } from "../router.ts";
+import { conflictError, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
+import { ApiKeySchema, apiKeyView } from "./admin-keys.ts";
+import { TenantLimitsSchema, limitsView } from "./admin-limits.ts";
+import { adminErrors, adminSecurity, adminTags, iso, requireCompatibleBasis, requireTenant } from "./admin-shared.ts";
+import { TenantUpstreamSchema, upstreamView } from "./admin-upstream.ts";
+
+const Embedder = z
+  .strictObject({
+    kind: z.enum(EMBEDDER_KINDS).openapi({ description: "vectors: callers send embeddings; openai: an OpenAI-compatible endpoint; workers-ai: the AI binding" }),
+    id: z.string().min(1).max(128).openapi({ description: "The embedding recipe id; a basis must have been trained on the same", example: "use-lite-512:response" }),
+    model: z.string().min(1).max(256).optional().openapi({ description: "Model name for openai / workers-ai (defaults from config)" }),
+  })
+  .openapi("Embedder");
+
+const Tenant = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    embedder: z.object({ kind: z.enum(EMBEDDER_KINDS), id: z.string(), model: z.string().nullable() }),
+    basis: z.string().nullable().openapi({ description: "Explicitly activated basis (null = the service default)" }),
+    upstream: TenantUpstreamSchema,
+    limits: TenantLimitsSchema,
+    created_at: z.string(),
+  })
+  .openapi("Tenant");
+
+const tenantView = (t: TenantRow) => ({
+  id: t.id,
+  name: t.name,
+  embedder: { kind: t.embedderKind, id: t.embedderId, model: t.embedderModel },
+  basis: t.basisId,
+  upstream: upstreamView(t),
+  limits: limitsView(t),
+  created_at: iso(t.createdAt),
+});
+
+export function adminTenantRoutes(_cfg: Config) {
+  const createTenant = createRoute({
+    method: "post",
+    path: "/admin/tenants",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "Create a tenant",
+    request: {
+      body: jsonBody(
+        z
+          .strictObject({
+            id: idSlug.optional().openapi({ description: "Tenant id; generated when absent. 409 if it exists." }),
+            name: z.string().min(1).max(256),
+            embedder: Embedder,
+            basis: idSlug.optional(),
+          })
+          .openapi("NewTenant"),
+      ),
+    },
+    responses: { 201: jsonResponse(Tenant, "Created"), ...adminErrors, ...notFoundError, ...conflictError },
+  });
+  const getTenant = createRoute({
+    method: "get",
+    path: "/admin/tenants/{tenant}",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "A tenant and its keys (never the keys themselves)",
+    request: { params: tenantParams },
+    responses: { 200: jsonResponse(Tenant.extend({ keys: z.array(ApiKeySchema) }), "The tenant"), ...adminErrors, ...notFoundError },
+  });
+  const activate = createRoute({
+    method: "put",
+    path: "/admin/tenants/{tenant}/basis",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "Activate a basis for a tenant (users are re-fitted from their logs on their next request)",
+    request: { params: tenantParams, body: jsonBody(z.strictObject({ basis: idSlug.nullable() })) },
+    responses: { 200: jsonResponse(Tenant, "Activated"), ...adminErrors, ...notFoundError, ...conflictError },
+  });
+
+  return router()
+    .openapi(createTenant, async (c) => {
+      const body = c.req.valid("json");
+      const db = c.var.db;
+      if (body.basis) await requireCompatibleBasis(db, body.basis, body.embedder.id);
+      if (body.id && (await tenantsRepo.get(db, body.id))) throw ApiError.conflict("conflict", `tenant ${JSON.stringify(body.id)} exists`, "id");
+      const row: TenantRow = {
+        id: body.id ?? newId("tn"),
+        name: body.name,
+        embedderKind: body.embedder.kind,
+        embedderId: body.embedder.id,
+        embedderModel: body.embedder.model ?? null,
+        basisId: body.basis ?? null,
+        createdAt: Date.now(),
+        upstreamUrl: null,
+        upstreamModel: null,
+        upstreamN: null,
+        upstreamUseN: null,
+        upstreamKeySecret: null,
+        upstreamModelPassthrough: null,
+        rateLimitPlan: null,
+        dailyQuota: null,
+      };
+      await tenantsRepo.insert(db, row);
+      return c.json(tenantView(row), 201);
+    })
+    .openapi(getTenant, async (c) => {
+      const t = await requireTenant(c.var.db, c.req.valid("param").tenant);
+      const keys = await tenantsRepo.keys(c.var.db, t.id);
+      return c.json({ ...tenantView(t), keys: keys.map(apiKeyView) }, 200);
+    })
+    .openapi(activate, async (c) => {
+      const db = c.var.db;
+      const t = await requireTenant(db, c.req.valid("param").tenant);
+      const { basis } = c.req.valid("json");
+      if (basis) await requireCompatibleBasis(db, basis, t.embedderId);
+      await tenantsRepo.setBasis(db, t.id, basis);
+      return c.json(tenantView({ ...t, basisId: basis }), 200);
+    });
+}
