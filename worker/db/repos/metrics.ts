@@ -16,12 +16,13 @@ export interface MetricsSums {
   liftSquares: number;
 }
 
-export const metricsRepo = {
-  /** The rollup upsert of one comparison (to batch with its log insert). */
-  add: (db: Db, tenantId: string, day: number, basisId: string, inc: MetricsIncrement) =>
-    db
-      .insert(feedbackMetrics)
-      .values({ tenantId, day, basisId, comparisons: 1, ...inc })
+/** The rollup upsert of one comparison, its values as placeholders m_<field> (compiled once: db/compiled.ts). */
+export function metricsUpsert(db: Db) {
+  const p = (name: string) => sql.placeholder(`m_${name}`);
+  const fields = ["bucket", "decided", "personalCorrect", "populationCorrect", "personalLogLoss", "populationLogLoss", "liftSquares"] as const;
+  return db
+    .insert(feedbackMetrics)
+    .values({ tenantId: p("tenantId"), day: p("day"), basisId: p("basisId"), comparisons: 1, ...Object.fromEntries(fields.map((f) => [f, p(f)])) } as never)
       .onConflictDoUpdate({
         target: [feedbackMetrics.tenantId, feedbackMetrics.day, feedbackMetrics.bucket, feedbackMetrics.basisId],
         set: {
@@ -33,7 +34,14 @@ export const metricsRepo = {
           populationLogLoss: sql`${feedbackMetrics.populationLogLoss} + excluded.population_log_loss`,
           liftSquares: sql`${feedbackMetrics.liftSquares} + excluded.lift_squares`,
         },
-      }),
+      });
+}
+
+/** The placeholder values of metricsUpsert for one comparison. */
+export const metricsValues = (tenantId: string, day: number, basisId: string, inc: MetricsIncrement) =>
+  Object.fromEntries(Object.entries({ tenantId, day, basisId, ...inc }).map(([k, v]) => [`m_${k}`, v]));
+
+export const metricsRepo = {
 
   /** Sums per day or per feedback-count bucket over [fromDay, toDay], optionally for one basis. */
   sums: async (db: Db, tenantId: string, fromDay: number, toDay: number, group: "day" | "count", basisId?: string): Promise<MetricsSums[]> => {
