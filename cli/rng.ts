@@ -1,15 +1,10 @@
 // Seeded randomness: every sampling decision in the tools is reproducible from a --seed.
+import { Mulberry32 } from "../core/prng.ts";
 
-/** mulberry32: small, fast, good enough for sampling and shuffling (not for cryptography). */
+/** Uniform draws in [0, 1) from the core's mulberry32 (not for cryptography). */
 export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Mulberry32(seed);
+  return () => generator.nextU32() / 4294967296;
 }
 
 /** Derives an independent stream from a seed and labels (e.g. seed, "split", userIndex). */

@@ -15,7 +15,8 @@ import {
 } from "./validate.ts";
 import { type CoreExports, type FieldNames, Input, gaussianFields } from "./wasm-abi.ts";
 
-interface ResidentBasis {
+/** Where a loaded basis's W lies in wasm memory (a block of the resident region). */
+interface BasisBlock {
   ptr: number;
   J: number;
   d: number;
@@ -50,7 +51,7 @@ const SAMPLE_FIELDS: FieldNames = gaussianFields("posterior");
 
 export class WasmCore implements PrefCore {
   readonly kind = "wasm" as const;
-  private readonly residents = new Map<string, ResidentBasis>();
+  private readonly residents = new Map<string, BasisBlock>();
   private readonly region: ResidentRegion;
   private f64 = new Float64Array(0);
   private u8 = new Uint8Array(0);
@@ -145,7 +146,7 @@ export class WasmCore implements PrefCore {
     return true;
   }
 
-  private basis(id: string): ResidentBasis {
+  private basis(id: string): BasisBlock {
     return this.residents.get(id) ?? fail(Status.NO_BASIS, "basisId", `basis ${id} is not loaded`);
   }
 

@@ -1,7 +1,16 @@
-// Runtime configuration from [vars] (wrangler.toml) and secrets. Parsed once per isolate.
-import type { Bindings } from "./env.ts";
+// Runtime configuration from [vars] (wrangler.toml). Parsed once per isolate.
 import { PLAN_NAME } from "./limits/rate-limit.ts";
-import type { LogLevel } from "./log.ts";
+
+/** Vars that wrangler.toml does not declare because they are rarely needed. */
+export interface UndeclaredVars {
+  /** Attempts of a feedback write before giving up with 409 (default 200). */
+  FEEDBACK_ATTEMPTS?: string;
+  /** First retry backoff of upstream calls in ms (doubles each retry; default 250). */
+  UPSTREAM_BACKOFF_MS?: string;
+}
+
+/** What the configuration is read from: [vars] (typed by `npm run cf-typegen`); the Worker's env (env.ts) is one. */
+export type ConfigVars = Partial<CloudflareBindings> & UndeclaredVars;
 
 export interface Config {
   version: string;
@@ -18,7 +27,7 @@ export interface Config {
   workersAiModel: string;
   /** Attempts of a feedback write before giving up with 409 (each lost optimistic race costs one). */
   feedbackAttempts: number;
-  /** The service-wide upstream chat LLM; a tenant's own settings override each field (services/upstream.ts). */
+  /** The service-wide upstream chat LLM; a tenant's own settings override each field (upstream/settings.ts). */
   upstream: {
     /** Base URL including the API version ("https://api.openai.com/v1"); "" = not configured. */
     url: string;
@@ -45,7 +54,8 @@ export interface Config {
   rateLimitPlan: string;
 }
 
-const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function plan(value: string | undefined): string {
   if (value === undefined || value === "") return "standard";
@@ -76,7 +86,7 @@ function num(value: string | undefined, fallback: number, name: string, min: num
   return n;
 }
 
-export function loadConfig(env: Bindings): Config {
+export function loadConfig(env: ConfigVars): Config {
   return {
     version: env.PREF_VERSION || "0.0.0",
     // The core takes at most 64 candidates per call (core/types.ts MAX_CANDIDATES).

@@ -1,12 +1,10 @@
-// Errors: one typed HTTP exception, rendered to {"error": {"code", "message", "field"?}} by the app's single onError.
-import type { Context } from "hono";
+// Errors: one typed HTTP exception, rendered to {"error": {"code", "message", "field"?, "request_id"}} by the app's
+// single error renderer (render-error.ts).
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { CoreError, Status } from "../core/types.ts";
 import { DbError } from "./db/guarded-d1.ts";
-import type { AppEnv } from "./env.ts";
-import { logEvent } from "./log.ts";
 
 export type ErrorCode =
   | "invalid_request"
@@ -156,24 +154,4 @@ export function toApiError(thrown: unknown): ApiError {
     return new ApiError(err.status as ContentfulStatusCode, codeForStatus(err.status), err.message || "error");
   }
   return new ApiError(500, "internal", "internal error");
-}
-
-/** Operator detail of an error for the logs (the caller sees only the ApiError's message). */
-function detailOf(thrown: unknown): Record<string, unknown> {
-  const err = rootCause(thrown);
-  if (err instanceof ApiError) return err.detail ? { detail: err.detail } : {};
-  if (err instanceof DbError) return { error: err.name, detail: err.message };
-  // A failed query's wrapper without a cause would show its parameters: its name only.
-  if (err instanceof Error && err.message.startsWith("Failed query:")) return { error: err.name };
-  if (err instanceof Error) return { error: err.name, detail: err.message, stack: err.stack };
-  return { detail: String(err) };
-}
-
-/** The app's one error renderer: the JSON error body with the request id; 5xx logged with the operator detail. */
-export async function renderError(err: unknown, c: Context<AppEnv>): Promise<Response> {
-  // The validator reports any failure to read the body as malformed JSON; body.ts kept the real reason.
-  const e = err instanceof HTTPException && !(err instanceof ApiError) && c.var.bodyError ? c.var.bodyError : toApiError(err);
-  c.var.log.code = e.code;
-  if (e.status >= 500) await logEvent(c, "error", "error", { status: e.status, code: e.code, message: e.message, ...detailOf(err) });
-  return c.json(e.body(c.var.log.requestId), e.status as ContentfulStatusCode, e.headers);
 }

@@ -3,22 +3,9 @@
 // so the same person in two tenants does not link up), paths only as route templates (/v1/users/:user).
 import type { Context } from "hono";
 import { routePath } from "hono/route";
+import type { LogLevel } from "./config.ts";
 import type { AppEnv } from "./env.ts";
 import { keyedHash } from "./keyed-hash.ts";
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-/** What a request's log lines say about who made it; filled in as the request learns it. */
-export interface RequestLog {
-  requestId: string;
-  tenant?: string;
-  /** API key id (never the key or its hash). */
-  key?: string;
-  /** Raw user id: hashed when written out, never written as is. */
-  user?: string;
-  /** Error code when the answer is an error. */
-  code?: string;
-}
 
 const levels: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

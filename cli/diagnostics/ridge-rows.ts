@@ -1,5 +1,5 @@
 // Ridge regression of several targets on selected rows of a design matrix: B = (X^T X + alpha I)^-1 X^T Y.
-import { choleskyJittered, choleskySolve, gram, matTmul } from "../linalg/dense.ts";
+import { choleskyFactor, choleskySolve, gram, matTmul } from "../linalg/dense.ts";
 
 export function ridgeRows(X: Float64Array, d: number, rows: number[], Y: (row: number) => number[], outputs: number, alpha: number): Float64Array {
   const Xs = new Float64Array(rows.length * d);
@@ -11,6 +11,6 @@ export function ridgeRows(X: Float64Array, d: number, rows: number[], Y: (row: n
   const C = gram(Xs, rows.length, d);
   for (let k = 0; k < d; k++) C[k * d + k] += alpha;
   const B = matTmul(Xs, Ys, rows.length, d, outputs); // d x outputs
-  choleskySolve(choleskyJittered(C, d), d, B, outputs);
+  choleskySolve(choleskyFactor(C, d), d, B, outputs);
   return B;
 }

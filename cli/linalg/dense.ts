@@ -1,6 +1,7 @@
 // Small dense linear algebra for the offline tools (row-major Float64Arrays). The per-user maths runs in the WASM
 // core; these serve the offline-only steps (SVD initialisation, ridge, gauge fix, baselines), where sizes are at
-// most a few thousand and clarity beats a BLAS.
+// most a few thousand and clarity beats a BLAS. The Cholesky factorisation is the core's.
+import { choleskyJittered as coreCholeskyJittered } from "../../core/linalg.ts";
 
 /** C = A^T A for A (rows x cols): cols x cols. */
 export function gram(a: Float64Array, rows: number, cols: number): Float64Array {
@@ -119,35 +120,14 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length, ao
   return s;
 }
 
-/** Lower Cholesky factor of a symmetric positive definite n x n matrix, or null if it is not positive definite. */
-export function cholesky(a: Float64Array, n: number): Float64Array | null {
+/**
+ * Lower Cholesky factor of a symmetric n x n matrix that is positive definite up to round-off: the core's
+ * factorisation (core/linalg.ts), with its jitter schedule when needed.
+ */
+export function choleskyFactor(a: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j];
-    for (let k = 0; k < j; k++) s -= l[j * n + k] ** 2;
-    if (!(s > 0)) return null;
-    const ljj = Math.sqrt(s);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j];
-      for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = t / ljj;
-    }
-  }
-  return l;
-}
-
-/** Cholesky with increasing diagonal jitter until it succeeds (for matrices that are PSD up to round-off). */
-export function choleskyJittered(a: Float64Array, n: number): Float64Array {
-  let l = cholesky(a, n);
-  let jitter = 1e-10 * Math.max(1e-300, ...Array.from({ length: n }, (_, i) => Math.abs(a[i * n + i])));
-  while (!l) {
-    const b = Float64Array.from(a);
-    for (let i = 0; i < n; i++) b[i * n + i] += jitter;
-    l = cholesky(b, n);
-    jitter *= 10;
-    if (jitter > 1e12) throw new Error("matrix is not positive definite even with jitter");
-  }
+  const jitter = coreCholeskyJittered(a, l, n, new Float64Array(n * n));
+  if (jitter < 0) throw new Error("matrix is not positive definite even with jitter");
   return l;
 }
 

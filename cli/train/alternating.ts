@@ -14,7 +14,7 @@
 import { covarianceOf } from "../../core/gaussian.ts";
 import type { Gaussian, Observations, PrefCore } from "../../core/types.ts";
 import { conjugateGradient } from "../linalg/cg.ts";
-import { choleskyJittered } from "../linalg/dense.ts";
+import { choleskyFactor } from "../linalg/dense.ts";
 import { backprojectPairs, type PairDesign, projectPairs } from "./design.ts";
 import { bce, sigmoid, sigmoidSlope } from "./logistic.ts";
 import type { PairObservations } from "./pairs.ts";
@@ -135,7 +135,7 @@ function rewhiten(pb: Problem, W: Float64Array, post: Posteriors): void {
   }
   if (n === 0) return;
   for (let i = 0; i < F * F; i++) S[i] /= n;
-  const L = choleskyJittered(S, F);
+  const L = choleskyFactor(S, F);
   // W_free rows: new row j = sum_k L[k][j] W_k.
   const Wf = W.slice(fixedRows * d);
   for (let j = 0; j < F; j++) {
@@ -221,7 +221,7 @@ function objective(pb: Problem, W: Float64Array, post: Posteriors, reg: number):
       trace += S[a * F + a];
       m2 += post.mean[u * J + fixedRows + a] ** 2;
     }
-    L.set(choleskyJittered(Float64Array.from(S), F));
+    L.set(choleskyFactor(Float64Array.from(S), F));
     let logDet = 0;
     for (let a = 0; a < F; a++) logDet += 2 * Math.log(L[a * F + a]);
     f += 0.5 * (m2 + trace - logDet - F);

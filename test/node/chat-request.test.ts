@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { candidateCounts, forwardedBody, promptOf, type ChatRequest } from "../../worker/chat/request.ts";
 import { contentPieces, streamPayloads, type Completion } from "../../worker/chat/response.ts";
 import { loadConfig } from "../../worker/config.ts";
-import type { TenantInfo } from "../../worker/db/repos/session.ts";
+import type { TenantInfo } from "../../worker/domain.ts";
 import type { Bindings } from "../../worker/env.ts";
 import { ApiError } from "../../worker/errors.ts";
 import { resolveUpstream, upstreamModel } from "../../worker/upstream/settings.ts";

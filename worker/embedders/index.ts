@@ -1,6 +1,6 @@
 // Candidates -> one row-major n x d matrix, embedding text with the tenant's embedder (one call for all texts).
 import type { Config } from "../config.ts";
-import type { TenantInfo } from "../db/repos/session.ts";
+import type { TenantInfo } from "../domain.ts";
 import type { Bindings } from "../env.ts";
 import { DecodedVector } from "../decoded-vector.ts";
 import { ApiError } from "../errors.ts";

@@ -2,8 +2,8 @@
 // tenant's daily quota (429 quota_exceeded), each with Retry-After. Rate-limit trouble (a plan without a binding,
 // a binding that fails) admits the request and is logged: the limiter must not take the service down.
 import type { Context } from "hono";
-import type { TenantInfo } from "../db/repos/session.ts";
 import { runInBackground } from "../background.ts";
+import type { TenantInfo } from "../domain.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { logEvent } from "../log.ts";

@@ -3,7 +3,8 @@
 import type { Context } from "hono";
 import type { PrefCore } from "../../core/types.ts";
 import type { Db } from "../db/client.ts";
-import { loadSession, type Session, type SessionOptions, type TenantInfo } from "../db/repos/session.ts";
+import { loadSession, type Session, type SessionOptions } from "../db/repos/session.ts";
+import type { TenantInfo } from "../domain.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { admit } from "../limits/admit.ts";

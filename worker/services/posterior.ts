@@ -4,8 +4,8 @@ import type { Gaussian, Observations, PrefCore } from "../../core/types.ts";
 import { covarianceOf } from "../../core/index.ts";
 import { phiDifference } from "../../core/phi.ts";
 import type { Db } from "../db/client.ts";
-import type { StoredUser } from "../db/repos/session.ts";
-import { usersRepo, type PosteriorState } from "../db/repos/users.ts";
+import { usersRepo } from "../db/repos/users.ts";
+import type { PosteriorState, StoredUser } from "../domain.ts";
 import { ApiError } from "../errors.ts";
 import type { ResidentBasis } from "./bases.ts";
 

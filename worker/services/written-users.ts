@@ -6,8 +6,8 @@
 // embedder and effective basis are unchanged, and the user's row is still the one written here (its version and
 // newest log seq). A stale entry therefore costs one aborted batch and the usual read; it can never produce a wrong
 // write.
-import type { TenantInfo } from "../db/repos/session.ts";
-import type { PosteriorState, Written } from "../db/repos/users.ts";
+import type { Written } from "../db/repos/users.ts";
+import type { PosteriorState, TenantInfo } from "../domain.ts";
 
 /** The state as written (posterior, observations, count) and the row it was written as (version, log head). */
 export interface WrittenUser extends PosteriorState, Written {

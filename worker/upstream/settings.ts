@@ -3,7 +3,7 @@
 // a tenant may only name which secret holds its key, and only a secret of the UPSTREAM_API_KEY family, so that no
 // tenant setting can send another secret (ADMIN_TOKEN, EMBEDDINGS_API_KEY) to a URL of its choosing.
 import { MAX_CHAT_N, type Config } from "../config.ts";
-import type { TenantInfo } from "../db/repos/session.ts";
+import type { TenantInfo } from "../domain.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import type { UpstreamConfig } from "./client.ts";

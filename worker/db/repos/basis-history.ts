@@ -3,7 +3,8 @@
 // loses a comparison, and rolling back restores exactly the posteriors the old basis gave (the same exact refit).
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { bases, basisActivations, tenants } from "../schema.ts";
+import { basisActivations, tenants } from "../schema.ts";
+import { effectiveBasisId } from "../shared-sql.ts";
 
 export type Activation = typeof basisActivations.$inferSelect;
 
@@ -59,7 +60,7 @@ export const basisHistoryRepo = {
   /** The basis the tenant serves: its own, else the service default (null if neither). */
   effective: async (db: Db, tenantId: string): Promise<string | null> => {
     const row = await db
-      .select({ id: sql<string | null>`coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1))` })
+      .select({ id: effectiveBasisId })
       .from(tenants)
       .where(eq(tenants.id, tenantId))
       .get();

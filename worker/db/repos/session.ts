@@ -2,59 +2,11 @@
 // effective basis, the user's posterior row and (for feedback) an idempotency-key lookup. A missing row means
 // the key is unknown or revoked. Everything is scoped by the key's tenant.
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { preparedOnce, type Db } from "../client.ts";
-import { apiKeys, bases, feedback, keyUsage, tenants, users, type EmbedderKind } from "../schema.ts";
+import type { KeyInfo, StoredUser, TenantInfo } from "../../domain.ts";
 import { ApiError } from "../../errors.ts";
-import { logHeadOf } from "./users.ts";
-
-export interface TenantInfo {
-  id: string;
-  embedderKind: EmbedderKind;
-  embedderId: string;
-  embedderModel: string | null;
-  /** The tenant's activated basis, else the service default; null = none. */
-  basisId: string | null;
-  /** The tenant's own upstream chat settings (each null = the Worker's default); null unless asked for. */
-  upstream: TenantUpstream | null;
-  /** Rate-limit plan and daily quota of the tenant's keys (each null = the service default / none). */
-  limits: TenantLimits;
-}
-
-export interface TenantLimits {
-  plan: string | null;
-  dailyQuota: number | null;
-}
-
-/** The API key the request came with: its id (never the key) and what it used today (as stored). */
-export interface KeyInfo {
-  id: string;
-  usedToday: number;
-}
-
-export interface TenantUpstream {
-  url: string | null;
-  model: string | null;
-  n: number | null;
-  useN: boolean | null;
-  keySecret: string | null;
-  modelPassthrough: boolean | null;
-}
-
-export interface StoredUser {
-  userId: string;
-  basisId: string;
-  J: number;
-  mean: Float64Array;
-  precisionChol: Float64Array;
-  /** n x (1 + J) rows of [label, z]; only loaded when asked for. */
-  observations: Float64Array | null;
-  /** feedback.seq of the user's newest comparison (with the observations; a guarded write checks it). */
-  logHead: number | null;
-  feedbackCount: number;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
+import { preparedOnce, type Db } from "../client.ts";
+import { apiKeys, feedback, keyUsage, tenants, users } from "../schema.ts";
+import { effectiveBasisId, logHeadOf } from "../shared-sql.ts";
 
 export interface Session {
   tenant: TenantInfo;
@@ -75,8 +27,6 @@ export interface SessionOptions {
   day: number;
 }
 
-const effectiveBasis = sql<string | null>`coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1))`;
-
 /** The session query for one variant, with placeholders (keyHash, userId, idempotencyKey, day). */
 function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolean, withUpstream: boolean) {
   const upstream = <T>(column: T) => (withUpstream ? column : sql<null>`null`);
@@ -90,7 +40,7 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       embedderKind: tenants.embedderKind,
       embedderId: tenants.embedderId,
       embedderModel: tenants.embedderModel,
-      basisId: effectiveBasis,
+      basisId: effectiveBasisId,
       upstreamUrl: upstream(tenants.upstreamUrl),
       upstreamModel: upstream(tenants.upstreamModel),
       upstreamN: upstream(tenants.upstreamN),

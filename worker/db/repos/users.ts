@@ -3,19 +3,11 @@ import { and, asc, eq, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client.ts";
 import { bind, compiled } from "../compiled.ts";
-import { apiKeys, bases, feedback, HASH_SCHEMES, tenants, users } from "../schema.ts";
+import type { PosteriorState, TenantInfo } from "../../domain.ts";
 import type { MetricsIncrement } from "../../metrics/progressive.ts";
+import { apiKeys, feedback, HASH_SCHEMES, tenants, users } from "../schema.ts";
+import { effectiveBasisId, logHeadOf } from "../shared-sql.ts";
 import { metricsUpsert, metricsValues } from "./metrics.ts";
-import type { TenantInfo } from "./session.ts";
-
-export interface PosteriorState {
-  basisId: string;
-  J: number;
-  mean: Float64Array;
-  precisionChol: Float64Array;
-  observations: Float64Array;
-  feedbackCount: number;
-}
 
 const p = sql.placeholder;
 
@@ -42,15 +34,11 @@ export interface SessionCheck {
   tenant: TenantInfo;
 }
 
-/** The user's newest log row (the seq is the feedback table's rowid: the (tenant, user, ...) index holds it). */
-export const logHeadOf = (tenantId: unknown, userId: unknown) =>
-  sql<number | null>`(select max(${feedback.seq}) from ${feedback} where ${feedback.tenantId} = ${tenantId} and ${feedback.userId} = ${userId})`;
-
 /** True while the key is live and resolves to the tenant, embedder and effective basis the write was decided under. */
 const sessionUnchanged = sql`exists (select 1 from ${apiKeys} inner join ${tenants} on ${tenants.id} = ${apiKeys.tenantId}
   where ${apiKeys.keyHash} = ${p("keyHash")} and ${apiKeys.revokedAt} is null and ${tenants.id} = ${p("tenantId")}
   and ${tenants.embedderKind} = ${p("embedderKind")} and ${tenants.embedderId} = ${p("embedderId")} and ${tenants.embedderModel} is ${p("embedderModel")}
-  and coalesce(${tenants.basisId}, (select ${bases.id} from ${bases} where ${bases.isDefault} = 1)) = ${p("basisId")})`;
+  and ${effectiveBasisId} = ${p("basisId")})`;
 
 /**
  * The guarded write of a user's posterior: one upsert that fails with a NOT NULL violation on users.version
