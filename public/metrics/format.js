@@ -4,6 +4,12 @@ export const DASH = "–";
 
 export const percent = (x) => (x === null || x === undefined ? DASH : `${(x * 100).toFixed(1)}%`);
 export const points = (x) => (x === null || x === undefined ? DASH : `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)} pts`);
+/** Axis ticks: whole points when they are whole ("+50 pts"), else one decimal. */
+export const tickPoints = (x) => {
+  const p = x * 100;
+  const digits = Math.abs(p - Math.round(p)) < 1e-9 ? 0 : 1;
+  return `${p > 0 ? "+" : p < 0 ? "−" : ""}${Math.abs(p).toFixed(digits)} pts`;
+};
 export const decimal = (x) => (x === null || x === undefined ? DASH : x.toFixed(3));
 export const count = (n) => n.toLocaleString("en-US");
 

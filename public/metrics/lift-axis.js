@@ -1,7 +1,7 @@
 // The vertical lift axis both charts share: symmetric around zero (no lift), wide enough for every interval, with
 // gridlines that carry their value (data-value) so the drawing can be read back exactly.
 import { s } from "../app/dom.js";
-import { points } from "./format.js";
+import { tickPoints } from "./format.js";
 
 /** The smallest "round" bound (in accuracy units) at least as large as every |value|; at least 5 points. */
 export function liftBound(groups) {
@@ -15,7 +15,7 @@ export function drawLiftAxis(svg, { bound, top, bottom, left, right }) {
   const y = (v) => top + ((bound - v) / (2 * bound)) * (bottom - top);
   for (const tick of [-bound, -bound / 2, 0, bound / 2, bound]) {
     svg.append(s("line", { x1: left, x2: right, y1: y(tick), y2: y(tick), class: tick === 0 ? "zero" : "grid", "data-value": tick }));
-    svg.append(s("text", { x: left - 6, y: y(tick) + 4, class: "tick", "text-anchor": "end", text: points(tick) }));
+    svg.append(s("text", { x: left - 6, y: y(tick) + 4, class: "tick", "text-anchor": "end", text: tickPoints(tick) }));
   }
   svg.append(s("text", { x: 4, y: top - 10, class: "axis-title", text: "Lift (personal − population accuracy)" }));
   return y;

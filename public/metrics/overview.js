@@ -1,7 +1,7 @@
 // The tenant at a glance: questions asked vs answered, request volume, the overall lift, and which basis served
 // its users (the active one and its activation history: a lift change often lines up with a basis change).
 import { byId, h } from "../app/dom.js";
-import { DASH, count, interval, points } from "./format.js";
+import { count, interval, points } from "./format.js";
 
 const set = (id, text) => void (byId(id).textContent = text);
 
@@ -10,7 +10,6 @@ export function showUsage(metrics) {
   set("questions-asked", count(questions.asked));
   set("questions-answered", count(questions.answered));
   set("questions-declined", count(questions.declined));
-  set("answer-rate", questions.asked > 0 ? `${Math.round((100 * questions.answered) / questions.asked)}%` : DASH);
   set("volume-rank", count(volume.rank));
   set("volume-chat", count(volume.chat));
   set("total-lift", points(total.lift.value));
