@@ -238,6 +238,46 @@ describe("metrics page", () => {
     expect(await text("#range-shown")).toContain("all bases");
   });
 
+  it("over several days draws one band per run of consecutive days and leaves a gap for a day without data", async () => {
+    // The stack's comparisons all fall on today, so the page's own chart module draws made-up days here.
+    const days = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-05", "2026-11-06"];
+    const groups = days.map((key, i) => {
+      const value = (i - 2) / 20;
+      return { key, comparisons: 10 + i, decided: 10 + i, lift: { value, low: value - 0.1 - i / 100, high: value + 0.05 } };
+    });
+    const drawn = await page.evaluate(
+      async ({ groups, module }) => {
+        // Imported by the browser itself (a literal import() here would be rewritten by vitest's transform).
+        const { drawLiftOverTime } = await new Function("m", "return import(m)")(module);
+        const svg = document.querySelector("#lift-over-time-chart");
+        drawLiftOverTime(svg, groups, { from: groups[0].key, to: groups[groups.length - 1].key });
+        const grid = [...svg.querySelectorAll("line[data-value]")].map((l: any) => ({ v: Number(l.dataset.value), y: Number(l.getAttribute("y1")) }));
+        const [a, b] = [grid[0], grid[grid.length - 1]];
+        const valueAt = (y: number) => a.v + ((y - a.y) * (b.v - a.v)) / (b.y - a.y);
+        const pointsOf = (el: any) => el.getAttribute("points").split(" ").map((p: string) => p.split(",").map(Number));
+        return {
+          bands: [...svg.querySelectorAll("polygon.band")].map((el: any) => pointsOf(el).map(([x, y]: number[]) => [x, valueAt(y)])),
+          lines: [...svg.querySelectorAll("polyline.trend")].map((el: any) => pointsOf(el).map(([x, y]: number[]) => [x, valueAt(y)])),
+        };
+      },
+      { groups, module: "/metrics/lift-over-time-chart.js" },
+    ) as { bands: number[][][]; lines: number[][][] };
+    const runs = [groups.slice(0, 3), groups.slice(3)];
+    expect(drawn.lines.map((line) => line.map(([, v]) => v))).toEqual(runs.map((run) => run.map((g) => expect.closeTo(g.lift.value, 6))));
+    // Each band: the highs left to right, then the lows right to left.
+    drawn.bands.forEach((band, r) => {
+      const expected = [...runs[r].map((g) => g.lift.high), ...runs[r].map((g) => g.lift.low).reverse()];
+      expect(band.map(([, v]) => v)).toEqual(expected.map((v) => expect.closeTo(v, 6)));
+    });
+    expect(drawn.bands).toHaveLength(2);
+    // Days are placed in time: the missing day leaves twice the usual step between the runs.
+    const xs = drawn.lines.flat().map(([x]) => x);
+    expect(xs[3] - xs[2]).toBeCloseTo(2 * (xs[1] - xs[0]), 6);
+    // Back to the real numbers.
+    await page.click("#show-metrics");
+    await showsTenant(data.tenant);
+  });
+
   it("keeps the admin token and the tenant across a reload", async () => {
     await page.reload();
     expect(await page.inputValue("#admin-token")).toBe(stack.adminToken);
