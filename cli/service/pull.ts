@@ -74,6 +74,18 @@ async function startingPoint(o: PullOptions): Promise<Cursor> {
 }
 
 const gzipAsync = promisify(zlib.gzip);
+
+/** The last seq of a page, checking the page is in seq order after `after` (the export writes seq first). */
+function lastSeqOf(lines: string[], after: number): number {
+  let last = after;
+  for (const line of lines) {
+    const head = /^\{"seq":(\d+)[,}]/.exec(line);
+    const seq = head ? Number(head[1]) : (JSON.parse(line) as { seq: number }).seq;
+    if (!(seq > last)) throw new CliError(`the service sent seq ${seq} after ${last}: the export must be in seq order`);
+    last = seq;
+  }
+  return last;
+}
 const ATTEMPTS = 4;
 
 /** A GET of one page, tried again on a dropped connection (a GET of the same page is safe to repeat). */
@@ -99,26 +111,26 @@ export async function pullLog(o: PullOptions): Promise<PullResult> {
   const gzip = o.out.endsWith(".gz");
   let bar: ReturnType<typeof startProgress> | null = null;
   let pulled = 0;
-  for (;;) {
-    const query = new URLSearchParams({ after: String(cursor.after), limit: String(o.pageSize) });
+  const requestPage = async (after: number, first: boolean) => {
+    const query = new URLSearchParams({ after: String(after), limit: String(o.pageSize) });
     if (o.rawUserIds) query.set("raw_user_ids", "true");
-    if (!bar) query.set("with_remaining", "true"); // the progress bar's total, counted once
+    if (first) query.set("with_remaining", "true"); // the progress bar's total, counted once
     const route = `/admin/tenants/${encodeURIComponent(o.tenant)}/feedback?${query}`;
     const res = await fetchPage(`${o.url.replace(/\/$/, "")}${route}`, o.adminToken, o.url);
     if (res.status !== 200) throw new CliError(`GET ${route} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const remaining = Number(res.headers.get("x-pref-remaining") ?? "0");
+    return { remaining, lines: (await res.text()).split("\n").filter((l) => l.trim() !== "") };
+  };
+  let next = requestPage(cursor.after, true);
+  for (;;) {
+    const { lines, remaining } = await next;
     bar ??= startProgress("pulling comparisons", remaining);
-    const text = await res.text();
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
     if (lines.length === 0) break;
-    let last = cursor.after;
-    for (const line of lines) {
-      const seq = (JSON.parse(line) as { seq: number }).seq;
-      if (!(seq > last)) throw new CliError(`the service sent seq ${seq} after ${last}: the export must be in seq order`);
-      last = seq;
-    }
+    const last = lastSeqOf(lines, cursor.after);
+    const more = lines.length === o.pageSize;
+    // The server reads the next page while this one is compressed and written.
+    if (more) (next = requestPage(last, false)).catch(() => {});
     const page = `${lines.join("\n")}\n`;
-    // Asynchronous: the event loop keeps serving the connection (a server may close one left idle meanwhile).
     fs.appendFileSync(o.out, gzip ? await gzipAsync(page) : page);
     cursor.after = last;
     cursor.comparisons += lines.length;
@@ -126,7 +138,7 @@ export async function pullLog(o: PullOptions): Promise<PullResult> {
     writeFileAtomic(cursorPathOf(o.out), JSON.stringify(cursor));
     pulled += lines.length;
     bar.increment(lines.length);
-    if (lines.length < o.pageSize) break;
+    if (!more) break;
   }
   bar?.stop();
   return { pulled, after: cursor.after, seconds: (performance.now() - started) / 1000 };
