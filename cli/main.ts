@@ -7,6 +7,8 @@ import { registerEval } from "./commands/eval.ts";
 import { registerLabelBasis } from "./commands/label-basis.ts";
 import { registerMakeAttributes } from "./commands/make-attributes.ts";
 import { registerProductionBasis } from "./commands/production-basis.ts";
+import { registerPull } from "./commands/pull.ts";
+import { registerRollout } from "./commands/rollout.ts";
 import { registerServeEmbeddings } from "./commands/serve-embeddings.ts";
 import { registerTrain } from "./commands/train.ts";
 import { CliError } from "./errors.ts";
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerServeEmbeddings(program);
   registerProductionBasis(program);
   registerDeploy(program);
+  registerPull(program);
+  registerRollout(program);
   return program;
 }
 

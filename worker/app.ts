@@ -11,8 +11,10 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
 import { renderError } from "./render-error.ts";
 import { router } from "./router.ts";
 import { adminBasisRoutes } from "./routes/admin-bases.ts";
+import { adminFeedbackRoutes } from "./routes/admin-feedback.ts";
 import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { adminLimitsRoutes } from "./routes/admin-limits.ts";
+import { adminMetricsRoutes } from "./routes/admin-metrics.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
 import { adminTenantRoutes } from "./routes/admin-tenants.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
@@ -47,7 +49,22 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
   app.use("/v1/*", tenantAuth, jsonGuard(cfg.maxBodyBytes, cfg.bodyTimeoutMs));
   app.use("/admin/*", adminAuth, jsonGuard(cfg.maxAdminBodyBytes, cfg.bodyTimeoutMs));
 
-  const routes = [healthRoutes, rankRoutes, feedbackRoutes, questionRoutes, userRoutes, chatRoutes, adminTenantRoutes, adminKeyRoutes, adminBasisRoutes, adminUpstreamRoutes, adminLimitsRoutes, adminMaintenanceRoutes];
+  const routes = [
+    healthRoutes,
+    rankRoutes,
+    feedbackRoutes,
+    questionRoutes,
+    userRoutes,
+    chatRoutes,
+    adminTenantRoutes,
+    adminKeyRoutes,
+    adminBasisRoutes,
+    adminUpstreamRoutes,
+    adminLimitsRoutes,
+    adminMaintenanceRoutes,
+    adminFeedbackRoutes,
+    adminMetricsRoutes,
+  ];
   for (const routesOf of routes) app.route("/", routesOf(cfg));
   app.route("/", docsRoutes);
 

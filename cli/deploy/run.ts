@@ -2,7 +2,7 @@
 // repeat, after a plan checked without the account (plan.ts). docs/deploy.md explains each step.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { AdminClient, AdminError } from "./admin-client.ts";
+import { AdminClient, AdminError } from "../service/admin-client.ts";
 import { ensureDatabase } from "./database.ts";
 import { checkHealth } from "./health.ts";
 import { checkLogin } from "./login.ts";

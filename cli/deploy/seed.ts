@@ -1,7 +1,7 @@
 // Through the deployed Worker's admin API: upload the basis (409 = already there), make it the service default
 // when it is new and there is none, create the tenant with it when the tenant does not exist, and give the tenant a
 // key when it never had one. Whatever exists is left as it is: an operator's later basis, embedder or keys win.
-import { AdminClient, expectStatus } from "./admin-client.ts";
+import { AdminClient, expectStatus } from "../service/admin-client.ts";
 import type { TenantEmbedder } from "./tenant-embedder.ts";
 
 export interface BasisFile {

@@ -43,7 +43,7 @@ describe("deleting a tenant as docs/deploy.md says", () => {
     const keptBefore = await rowsNaming(kept.tenant);
 
     const statements = documentedStatements(doomed.tenant);
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(8);
     for (const sql of statements) await env.DB.prepare(sql).run(); // in the documented order, as `d1 execute` runs them
 
     expect(Object.values(await rowsNaming(doomed.tenant))).toEqual(Object.values(keptBefore).map(() => 0));

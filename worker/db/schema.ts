@@ -160,12 +160,85 @@ export const feedback = sqliteTable(
     /** The basis the user's posterior was in when this comparison arrived (informational). */
     basisId: text("basis_id").notNull(),
     createdAt: integer("created_at").notNull(),
+    /**
+     * Progressive validation (docs/metrics.md): the likelihood of the user's answer predicted before it updated
+     * anything, under their posterior as it was (p_personal) and under the basis's prior (p_population, what a user
+     * with no answers gets); and how many comparisons the user had given before. Null in rows from before they were
+     * recorded.
+     */
+    pPersonal: real("p_personal"),
+    pPopulation: real("p_population"),
+    feedbackCountBefore: integer("feedback_count_before"),
   },
   (t) => [
     uniqueIndex("feedback_id").on(t.id),
     index("feedback_user").on(t.tenantId, t.userId, t.promptHash),
     uniqueIndex("feedback_idempotency").on(t.tenantId, t.idempotencyKey),
+    // The export pages through one tenant's log in seq order.
+    index("feedback_tenant_seq").on(t.tenantId, t.seq),
   ],
+);
+
+/**
+ * The progressive-validation rollup: per tenant, UTC day, feedback-count bucket and basis, sums over the comparisons
+ * recorded (written in the same batch as each comparison), so /metrics reads a few rows, never the log.
+ * "correct": the favoured side was chosen (a prediction of exactly 1/2, or a tie, counts half); ties are counted in
+ * `comparisons` and the log-losses but not in `decided` or the accuracies. lift = personal - population correctness
+ * per decided comparison, with its sum of squares for the interval.
+ */
+export const feedbackMetrics = sqliteTable(
+  "feedback_metrics",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    day: integer("day").notNull(),
+    /** Feedback-count bucket: 0, 1-4, 5-9, 10-19, 20+ as 0..4 (metrics.ts). */
+    bucket: integer("bucket").notNull(),
+    basisId: text("basis_id").notNull(),
+    comparisons: integer("comparisons").notNull(),
+    decided: integer("decided").notNull(),
+    personalCorrect: real("personal_correct").notNull(),
+    populationCorrect: real("population_correct").notNull(),
+    personalLogLoss: real("personal_log_loss").notNull(),
+    populationLogLoss: real("population_log_loss").notNull(),
+    liftSquares: real("lift_squares").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.bucket, t.basisId] })],
+);
+
+/** Requests per tenant, UTC day and kind (rank, chat, questions asked and declined), written behind (usage.ts). */
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    day: integer("day").notNull(),
+    kind: text("kind").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.kind] })],
+);
+
+/**
+ * Every basis activation of a tenant, newest last (basis null = the service default). Rollback marks the newest
+ * live one rolled back and re-activates the one before it.
+ */
+export const basisActivations = sqliteTable(
+  "basis_activations",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    basisId: text("basis_id"),
+    /** The tenant's explicit basis before this activation (what rollback returns to when nothing older is live). */
+    previousBasisId: text("previous_basis_id"),
+    activatedAt: integer("activated_at").notNull(),
+    rolledBackAt: integer("rolled_back_at"),
+  },
+  (t) => [index("basis_activations_tenant").on(t.tenantId, t.seq)],
 );
 
 export type BasisRow = typeof bases.$inferSelect;

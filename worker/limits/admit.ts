@@ -2,21 +2,13 @@
 // tenant's daily quota (429 quota_exceeded), each with Retry-After. Rate-limit trouble (a plan without a binding,
 // a binding that fails) admits the request and is logged: the limiter must not take the service down.
 import type { Context } from "hono";
+import { runInBackground } from "../background.ts";
 import type { TenantInfo } from "../domain.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { logEvent } from "../log.ts";
 import { admitQuota, dayOf, flushUsage, secondsToMidnight } from "./quota.ts";
 import { PERIOD_SECONDS, planBinding, secondsToNextWindow, UNLIMITED } from "./rate-limit.ts";
-
-function runInBackground(c: Context<AppEnv>, work: Promise<void>): void {
-  const logged = work.catch((err) => logEvent(c, "warn", "quota_flush_failed", { detail: String((err as Error)?.message ?? err) }));
-  try {
-    c.executionCtx.waitUntil(logged);
-  } catch {
-    // No execution context (app.request in a test): the promise still runs.
-  }
-}
 
 /** `key.usedToday` undefined: this request did not read D1 (the feedback fast path). */
 export async function admit(c: Context<AppEnv>, tenant: TenantInfo, key: { id: string; usedToday?: number }): Promise<void> {
@@ -50,6 +42,6 @@ export async function admit(c: Context<AppEnv>, tenant: TenantInfo, key: { id: s
         "retry-after": String(retryAfter),
       });
     }
-    runInBackground(c, flushUsage(c.var.db, key.id, day));
+    runInBackground(c, "quota_flush_failed", flushUsage(c.var.db, key.id, day));
   }
 }

@@ -1,7 +1,8 @@
 // Basis artifacts: POST /admin/bases (upload what `pref train` writes; immutable once stored), GET /admin/bases,
+// GET /admin/bases/{basis} (the artifact back, as uploaded),
 // and PUT /admin/default-basis (the service-wide default, used by tenants that have not activated one).
 import { createRoute, z } from "@hono/zod-openapi";
-import { basisArtifactSchema, loadBasisArtifact } from "../../core/artifact.ts";
+import { basisArtifactSchema, loadBasisArtifact, rowsOf } from "../../core/artifact.ts";
 import { gaussianFromCovariance } from "../../core/index.ts";
 import { CoreError } from "../../core/types.ts";
 import type { Config } from "../config.ts";
@@ -33,6 +34,21 @@ const basisView = (b: Pick<BasisRow, "id" | "embedderId" | "d" | "J" | "labels" 
   uploaded_at: iso(b.uploadedAt),
 });
 
+/** The artifact back from its stored row: the matrices, and the rest of the document as it was uploaded. */
+function artifactOf(row: BasisRow) {
+  const meta = row.meta as Record<string, unknown>;
+  return {
+    ...meta,
+    id: row.id,
+    embedder: { id: row.embedderId, d: row.d },
+    J: row.J,
+    W: rowsOf(row.W, row.J, row.d),
+    mu0: Array.from(row.mu0),
+    sigma0: rowsOf(row.sigma0, row.J, row.J),
+    labels: row.labels ?? null,
+  };
+}
+
 export function adminBasisRoutes(_cfg: Config) {
   const uploadBasis = createRoute({
     method: "post",
@@ -50,6 +66,15 @@ export function adminBasisRoutes(_cfg: Config) {
     security: adminSecurity,
     summary: "List basis artifacts",
     responses: { 200: jsonResponse(z.object({ bases: z.array(Basis) }), "All bases"), ...adminErrors },
+  });
+  const getBasis = createRoute({
+    method: "get",
+    path: "/admin/bases/{basis}",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "A basis artifact as uploaded (what `pref push --if-better` compares a candidate against)",
+    request: { params: z.object({ basis: idSlug.openapi({ param: { name: "basis", in: "path" } }) }) },
+    responses: { 200: jsonResponse(basisArtifactSchema, "The artifact"), ...adminErrors, ...notFoundError },
   });
   const setDefault = createRoute({
     method: "put",
@@ -88,6 +113,12 @@ export function adminBasisRoutes(_cfg: Config) {
       return c.json(basisView(row), 201);
     })
     .openapi(listBases, async (c) => c.json({ bases: (await basesRepo.list(c.var.db)).map(basisView) }, 200))
+    .openapi(getBasis, async (c) => {
+      const id = c.req.valid("param").basis;
+      const row = await basesRepo.get(c.var.db, id);
+      if (!row) throw ApiError.notFound(`unknown basis ${JSON.stringify(id)}`, "basis");
+      return c.json(artifactOf(row) as never, 200);
+    })
     .openapi(setDefault, async (c) => {
       const { basis } = c.req.valid("json");
       if (basis !== null && !(await basesRepo.exists(c.var.db, basis))) throw ApiError.notFound(`unknown basis ${JSON.stringify(basis)}`, "basis");

@@ -1,15 +1,17 @@
 // Tenants: POST /admin/tenants, GET /admin/tenants/{tenant} (with its keys, never the keys themselves) and
-// PUT /admin/tenants/{tenant}/basis (activate a basis; users are re-fitted from their logs on their next request).
+// PUT /admin/tenants/{tenant}/basis (activate a basis; users are re-fitted from their logs on their next request)
+// and POST /admin/tenants/{tenant}/basis/rollback (re-activate the one before). Every activation is recorded.
 // The tenant's upstream and limits have their own files (admin-upstream.ts, admin-limits.ts).
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
+import { type Activation, basisHistoryRepo } from "../db/repos/basis-history.ts";
 import { tenantsRepo } from "../db/repos/tenants.ts";
 import { EMBEDDER_KINDS, type TenantRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { idSlug, tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
-import { conflictError, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
+import { ErrorSchema, conflictError, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
 import { ApiKeySchema, apiKeyView } from "./admin-keys.ts";
 import { TenantLimitsSchema, limitsView } from "./admin-limits.ts";
 import { adminErrors, adminSecurity, adminTags, iso, requireCompatibleBasis, requireTenant } from "./admin-shared.ts";
@@ -34,6 +36,28 @@ const Tenant = z
     created_at: z.string(),
   })
   .openapi("Tenant");
+
+const ActivationSchema = z
+  .object({
+    basis: z.string().nullable().openapi({ description: "The basis activated (null = the service default)" }),
+    previous: z.string().nullable(),
+    activated_at: z.string(),
+    rolled_back_at: z.string().nullable(),
+  })
+  .openapi("BasisActivation");
+
+const TenantDetail = Tenant.extend({
+  active_basis: z.string().nullable().openapi({ description: "The basis the tenant's users are served with now (its own, else the service default)" }),
+  basis_history: z.array(ActivationSchema).openapi({ description: "Its basis activations, newest first (at most 20)" }),
+  keys: z.array(ApiKeySchema),
+});
+
+const activationView = (a: Activation) => ({
+  basis: a.basisId,
+  previous: a.previousBasisId,
+  activated_at: iso(a.activatedAt),
+  rolled_back_at: a.rolledBackAt === null ? null : iso(a.rolledBackAt),
+});
 
 const tenantView = (t: TenantRow) => ({
   id: t.id,
@@ -73,7 +97,7 @@ export function adminTenantRoutes(_cfg: Config) {
     security: adminSecurity,
     summary: "A tenant and its keys (never the keys themselves)",
     request: { params: tenantParams },
-    responses: { 200: jsonResponse(Tenant.extend({ keys: z.array(ApiKeySchema) }), "The tenant"), ...adminErrors, ...notFoundError },
+    responses: { 200: jsonResponse(TenantDetail, "The tenant"), ...adminErrors, ...notFoundError },
   });
   const activate = createRoute({
     method: "put",
@@ -83,6 +107,20 @@ export function adminTenantRoutes(_cfg: Config) {
     summary: "Activate a basis for a tenant (users are re-fitted from their logs on their next request)",
     request: { params: tenantParams, body: jsonBody(z.strictObject({ basis: idSlug.nullable() })) },
     responses: { 200: jsonResponse(Tenant, "Activated"), ...adminErrors, ...notFoundError, ...conflictError },
+  });
+  const rollback = createRoute({
+    method: "post",
+    path: "/admin/tenants/{tenant}/basis/rollback",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "Re-activate the basis the tenant served before its current activation (users are re-fitted from their logs)",
+    request: { params: tenantParams },
+    responses: {
+      200: jsonResponse(z.object({ tenant: z.string(), basis: z.string().nullable(), replaced: z.string().nullable() }), "Rolled back"),
+      ...adminErrors,
+      ...notFoundError,
+      409: { description: "Nothing to roll back (no live activation)", content: { "application/json": { schema: ErrorSchema } } },
+    },
   });
 
   return router()
@@ -113,15 +151,22 @@ export function adminTenantRoutes(_cfg: Config) {
     })
     .openapi(getTenant, async (c) => {
       const t = await requireTenant(c.var.db, c.req.valid("param").tenant);
-      const keys = await tenantsRepo.keys(c.var.db, t.id);
-      return c.json({ ...tenantView(t), keys: keys.map(apiKeyView) }, 200);
+      const [keys, history, active] = await Promise.all([tenantsRepo.keys(c.var.db, t.id), basisHistoryRepo.list(c.var.db, t.id), basisHistoryRepo.effective(c.var.db, t.id)]);
+      return c.json({ ...tenantView(t), active_basis: active, basis_history: history.map(activationView), keys: keys.map(apiKeyView) }, 200);
     })
     .openapi(activate, async (c) => {
       const db = c.var.db;
       const t = await requireTenant(db, c.req.valid("param").tenant);
       const { basis } = c.req.valid("json");
       if (basis) await requireCompatibleBasis(db, basis, t.embedderId);
-      await tenantsRepo.setBasis(db, t.id, basis);
+      await basisHistoryRepo.activate(db, t.id, basis, Date.now());
       return c.json(tenantView({ ...t, basisId: basis }), 200);
+    })
+    .openapi(rollback, async (c) => {
+      const db = c.var.db;
+      const t = await requireTenant(db, c.req.valid("param").tenant);
+      const done = await basisHistoryRepo.rollback(db, t.id, Date.now());
+      if (!done) throw ApiError.conflict("conflict", `tenant ${t.id} has no basis activation to roll back`, "tenant");
+      return c.json({ tenant: t.id, basis: done.to, replaced: done.from }, 200);
     });
 }

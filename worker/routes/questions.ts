@@ -7,6 +7,8 @@ import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
 import { currentPosterior } from "../services/posterior.ts";
+import { runInBackground } from "../background.ts";
+import { countUsage } from "../metrics/usage.ts";
 import { answeredPairs, exclusionMask, nextQuestion, QUESTION_CRITERIA } from "../services/questions.ts";
 
 export function questionRoutes(cfg: Config) {
@@ -70,6 +72,7 @@ export function questionRoutes(cfg: Config) {
       exclude: await exclusionMask(E, n, basis.d, answered),
       feedbackCount: current.feedbackCount,
     });
+    runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, question.ask ? "questions_asked" : "questions_declined"));
     return c.json(question, 200);
   });
 }

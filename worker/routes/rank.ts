@@ -1,5 +1,7 @@
 // POST /v1/rank: score the candidates for this user, best first. One D1 read (the posterior), one core call.
 import { createRoute, z } from "@hono/zod-openapi";
+import { runInBackground } from "../background.ts";
+import { countUsage } from "../metrics/usage.ts";
 import { router } from "../router.ts";
 import { embeddingBody } from "../embedding-body.ts";
 import type { Config } from "../config.ts";
@@ -67,6 +69,7 @@ export function rankRoutes(cfg: Config) {
       currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
     ]);
     const ranking = rankCandidates(core, basis, current.posterior, E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
+    runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, "rank"));
     return c.json(
       { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount } },
       200,

@@ -8,7 +8,7 @@
 // user answering a run of questions costs one D1 round trip per answer, not two.
 import type { Context } from "hono";
 import { phiDifference } from "../../core/phi.ts";
-import type { PrefCore } from "../../core/types.ts";
+import type { Gaussian, PrefCore } from "../../core/types.ts";
 import type { Config } from "../config.ts";
 import { newId, vectorHash } from "../crypto.ts";
 import type { Db } from "../db/client.ts";
@@ -19,6 +19,8 @@ import type { TenantInfo } from "../domain.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { admit } from "../limits/admit.ts";
+import { dayOf } from "../limits/quota.ts";
+import { metricsIncrement, predictComparison } from "../metrics/progressive.ts";
 import type { ResidentBasis } from "./bases.ts";
 import { tenantBasis, userContext } from "./context.ts";
 import { matches, textHashes, type TextHashes } from "./hashes.ts";
@@ -44,8 +46,9 @@ export interface Recorded {
 
 /** The user's state as stored, which the comparison is added to. */
 interface StoredState {
-  /** Warm start of the refit. */
-  mean: Float64Array;
+  /** The posterior before this comparison: it predicts the comparison first (progressive validation), and its mean
+   * warm-starts the refit. */
+  posterior: Gaussian;
   observations: Float64Array;
   feedbackCount: number;
   /** The row the write must replace. */
@@ -101,8 +104,10 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
     const [{ E, hashes }, { prompt, request }] = await Promise.all([embed(tenant, basis.d), hashesFor(tenant.id)]);
     const { d, J } = basis;
     const z = phiDifference(core.project(basis.id, E, 2), J, 0, 1);
+    // Predicted before it updates anything (metrics/progressive.ts).
+    const prediction = predictComparison(stored.posterior, basis.prior, z, label);
     const rows = appendObservation(stored.observations, z, label);
-    const fit = core.fitPosterior(basis.prior, observationsOf(rows, J), { init: stored.mean });
+    const fit = core.fitPosterior(basis.prior, observationsOf(rows, J), { init: stored.posterior.mean });
     checkPosterior(fit.posterior);
     const now = Date.now();
     const state = { basisId: basis.id, J, mean: fit.posterior.mean, precisionChol: fit.posterior.precisionChol, observations: rows, feedbackCount: stored.feedbackCount + 1 };
@@ -123,8 +128,12 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
       hashScheme: HASH_SCHEMES.keyed,
       basisId: basis.id,
       createdAt: now,
+      pPersonal: prediction.personal,
+      pPopulation: prediction.population,
+      feedbackCountBefore: stored.feedbackCount,
     };
-    const written = await usersRepo.write(db, tenant.id, body.user, stored.expected, state, now, log, session);
+    const metrics = { day: dayOf(now), increment: metricsIncrement(prediction, label, stored.feedbackCount) };
+    const written = await usersRepo.write(db, tenant.id, body.user, stored.expected, state, now, log, session, metrics);
     if (!written) return null;
     writtenUsers.remember(keyHash, body.user, { tenant, keyId, ...state, ...written });
     return { user: { feedback_count: state.feedbackCount, version: written.version }, duplicate: false };
@@ -143,7 +152,12 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
     const core = await c.var.core();
     const basis = await tenantBasis(db, core, known.tenant).catch(() => null);
     if (basis) {
-      const stored: StoredState = { ...known, expected: { version: known.version, logHead: known.logHead } };
+      const stored: StoredState = {
+        posterior: { J: known.J, mean: known.mean, precisionChol: known.precisionChol },
+        observations: known.observations,
+        feedbackCount: known.feedbackCount,
+        expected: { version: known.version, logHead: known.logHead },
+      };
       // A refusal here (4xx, e.g. a dimension that no longer matches) may come from the remembered tenant being out
       // of date: the read path decides. Failures (5xx: the embedder, the core) are the same either way.
       const answer = await record(db, core, known.tenant, basis, stored, { keyHash, tenant: known.tenant }).catch((err) => {
@@ -171,7 +185,7 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
     // The user's observations in this basis (re-fitted from the log if the tenant's basis changed).
     const current = await currentPosterior(db, core, tenant.id, body.user, user, basis, { persist: false });
     const answer = await record(db, core, tenant, basis, {
-      mean: current.posterior.mean,
+      posterior: current.posterior,
       observations: current.observations ?? new Float64Array(0),
       feedbackCount: current.feedbackCount,
       expected: { version: user?.version ?? 0, logHead: current.logHead },

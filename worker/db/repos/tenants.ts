@@ -13,10 +13,6 @@ export const tenantsRepo = {
     await db.insert(tenants).values(row).run();
   },
 
-  setBasis: async (db: Db, id: string, basisId: string | null): Promise<void> => {
-    await db.update(tenants).set({ basisId }).where(eq(tenants.id, id)).run();
-  },
-
   /** Replaces the tenant's upstream chat settings; false if there is no such tenant. */
   setUpstream: async (
     db: Db,

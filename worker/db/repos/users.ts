@@ -4,8 +4,10 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client.ts";
 import { bind, compiled } from "../compiled.ts";
 import type { PosteriorState, TenantInfo } from "../../domain.ts";
+import type { MetricsIncrement } from "../../metrics/progressive.ts";
 import { apiKeys, feedback, HASH_SCHEMES, tenants, users } from "../schema.ts";
 import { effectiveBasisId, logHeadOf } from "../shared-sql.ts";
+import { metricsUpsert, metricsValues } from "./metrics.ts";
 
 const p = sql.placeholder;
 
@@ -93,7 +95,7 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
 }
 
 const feedbackRow = Object.fromEntries(
-  (["id", "tenantId", "userId", "promptHash", "chosen", "rejected", "chosenHash", "rejectedHash", "embedderId", "label", "eventId", "idempotencyKey", "requestHash", "hashScheme", "basisId", "createdAt"] as const).map(
+  (["id", "tenantId", "userId", "promptHash", "chosen", "rejected", "chosenHash", "rejectedHash", "embedderId", "label", "eventId", "idempotencyKey", "requestHash", "hashScheme", "basisId", "createdAt", "pPersonal", "pPopulation", "feedbackCountBefore"] as const).map(
     (k) => [k, p(`f_${k}`)],
   ),
 ) as unknown as NewFeedback;
@@ -125,6 +127,8 @@ export const usersRepo = {
     now: number,
     log?: NewFeedback,
     session?: SessionCheck,
+    /** The log row's progressive-validation increments, added to the tenant's rollup in the same transaction. */
+    metrics?: { day: number; increment: MetricsIncrement },
   ): Promise<Written | null> {
     const existing = expected.version > 0;
     const guard = compiled(db, `users:write:${existing}:${!!session}`, () => guardedUserWrite(db, existing, !!session));
@@ -145,6 +149,7 @@ export const usersRepo = {
     if (log) {
       const insert = compiled(db, "feedback:one", () => db.insert(feedback).values(feedbackRow));
       statements.push(bind(insert, Object.fromEntries(Object.entries(log).map(([k, v]) => [`f_${k}`, v ?? null]))));
+      if (metrics) statements.push(bind(compiled(db, "feedback:metrics", () => metricsUpsert(db)), metricsValues(tenantId, metrics.day, log.basisId, metrics.increment)));
     }
     try {
       const results = await db.$client.batch(statements);
