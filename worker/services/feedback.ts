@@ -107,7 +107,9 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
     // Predicted before it updates anything (metrics/progressive.ts).
     const prediction = predictComparison(stored.posterior, basis.prior, z, label);
     const rows = appendObservation(stored.observations, z, label);
-    const fit = core.fitPosterior(basis.prior, observationsOf(rows, J), { init: stored.posterior.mean });
+    // From the prior mean, not warm-started at the old mean: the stored posterior is then a pure function of the
+    // prior and the log, so any re-fit (a basis rollback, a move between stores) reproduces it bit for bit.
+    const fit = core.fitPosterior(basis.prior, observationsOf(rows, J));
     checkPosterior(fit.posterior);
     const now = Date.now();
     const state = { basisId: basis.id, J, mean: fit.posterior.mean, precisionChol: fit.posterior.precisionChol, observations: rows, feedbackCount: stored.feedbackCount + 1 };
