@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 //   unit         test/node/     Node-side code: the numeric core against its reference, the trainer, the CLI, tools
 //   workerd      test/workers/  the Worker inside workerd, with real D1 and the real migrations
 //   whole-stack  test/stack/    real processes end to end: `npm start`, wrangler dev with the embeddings server, the
-//                               deploy against a stand-in account, the `openai` client, the packed `pref` installed
+//                               deploy against a stand-in account, the `openai` client, the operator's retraining
+//                               loop, the packed `pref` installed
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
