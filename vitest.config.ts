@@ -7,7 +7,8 @@ import { defineConfig } from "vitest/config";
 //   workerd      test/workers/  the Worker inside workerd, with real D1 and the real migrations
 //   whole-stack  test/stack/    real processes end to end: `npm start`, wrangler dev with the embeddings server, the
 //                               deploy against a stand-in account, the `openai` client, the operator's retraining
-//                               loop, the packed `pref` installed
+//                               loop, the packed `pref` installed. Each starts its own servers, and some bound how
+//                               long a request may take, so they run one at a time, after the other two projects.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -47,6 +48,7 @@ export default defineConfig(async () => {
             globalSetup: ["test/workers/fake-upstream.global.ts"],
             // A deadline against hangs, not a speed check: CI shares 2 cores with whatever else runs.
             testTimeout: 30_000,
+            sequence: { groupOrder: 0 },
           },
         },
         {
@@ -55,6 +57,7 @@ export default defineConfig(async () => {
             environment: "node",
             include: ["test/node/**/*.test.ts"],
             testTimeout: 60_000,
+            sequence: { groupOrder: 0 },
           },
         },
         {
@@ -63,6 +66,8 @@ export default defineConfig(async () => {
             environment: "node",
             include: ["test/stack/**/*.test.ts"],
             testTimeout: 60_000,
+            fileParallelism: false,
+            sequence: { groupOrder: 1 },
           },
         },
       ],
