@@ -1,5 +1,5 @@
 // Every pointer a reader follows must resolve inside the repository: a file path named in a comment, a doc or the
-// README (`worker/services/ranking.ts`, `services/feedback.ts`, `docs/model.md`), a markdown link, a bare file name
+// README (`worker/services/ranking.ts`, `services/feedback.ts`, `docs/model.md`), a markdown link and its #anchor, a bare file name
 // in a comment (`admin-keys.ts`). In code only comments are read, and `docs/` pages named anywhere (help texts).
 // What a reader of the repository alone cannot open (notes kept beside it, such as a design document in a sibling
 // directory) is not a pointer: the repository carries what it needs in docs/. The data set is the one outside thing
@@ -28,6 +28,22 @@ const PATH = new RegExp(String.raw`(?<![\w@/.:-])((?:\.{1,2}/)*[\w.-]+(?:/[\w.-]
 const OUTSIDE = /(?<![\w.])\.\.\/(?:\.\.\/)*shared(?:\/[\w./-]*)?(?![\w-])/g;
 // An import or export specifier: checked by the compiler, not here.
 const SPECIFIER = /^\s*(?:import|export)\b.*\bfrom\s+["']|^\s*import\s*\(|\bimport\(\s*["']/;
+
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+export function headingAnchors(file: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : line.match(/^#{1,6}\s+(.*?)\s*#*\s*$/);
+    if (!heading) continue;
+    const base = heading[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    let anchor = base;
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
 
 export function trackedFiles(root: string): string[] {
   return execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
@@ -77,10 +93,14 @@ export function danglingPointers(root: string): DanglingPointer[] {
         if (!exists(file, pointer)) report(pointer);
       }
       if (!file.endsWith(".md")) return;
-      for (const m of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
-        const target = m[1];
+      for (const m of text.matchAll(/\]\(([^)\s#]*)(?:#([^)]*))?\)/g)) {
+        const [, target, anchor] = m;
         if (/^[a-z]+:/i.test(target) || target.startsWith("/")) continue; // a URL, or a route of the Worker
-        if (!exists(file, target.startsWith(".") ? target : `./${target}`)) report(target);
+        if (target && !exists(file, target.startsWith(".") ? target : `./${target}`)) report(target);
+        else if (anchor !== undefined && (target === "" || target.endsWith(".md"))) {
+          const page = target === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), target));
+          if (!headingAnchors(path.join(root, page)).has(anchor)) report(`${target}#${anchor}`);
+        }
       }
     });
   }
