@@ -1,9 +1,9 @@
 // Every pointer a reader follows must resolve inside the repository: a file path named in a comment, a doc or the
-// README (`worker/services/ranking.ts`, `services/feedback.ts`, `docs/model.md`), a markdown link and its #anchor, a bare file name
-// in a comment (`admin-keys.ts`). In code only comments are read, and `docs/` pages named anywhere (help texts).
-// What a reader of the repository alone cannot open (notes kept beside it, such as a design document in a sibling
-// directory) is not a pointer: the repository carries what it needs in docs/. The data set is the one outside thing
-// a command may name, and only as the value of its --data argument.
+// README (`worker/services/ranking.ts`, `services/feedback.ts`, `docs/model.md`), a markdown link and its #anchor, a
+// bare file name in a comment (`admin-keys.ts`). In code only comments are read, and `docs/` pages named anywhere
+// (help texts). What a reader of the repository alone cannot open (notes kept beside it, such as a design document
+// in a sibling directory) is not a pointer: the repository carries what it needs in docs/. The data set is the one
+// outside thing a command may name, and only as the value of its --data argument.
 // `node --import tsx scripts/pointers.ts` lists what does not resolve; test/node/pointers.test.ts keeps it empty.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
