@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { writeFileAtomic } from "../data/jsonl.ts";
 import { CliError } from "../errors.ts";
@@ -72,6 +73,25 @@ async function startingPoint(o: PullOptions): Promise<Cursor> {
   return cursor;
 }
 
+const gzipAsync = promisify(zlib.gzip);
+const ATTEMPTS = 4;
+
+/** A GET of one page, tried again on a dropped connection (a GET of the same page is safe to repeat). */
+async function fetchPage(url: string, token: string, service: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(120_000) });
+    } catch (err) {
+      if (attempt < ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        continue;
+      }
+      const cause = (err as Error & { cause?: Error }).cause?.message;
+      throw new CliError(`cannot reach ${service}: ${(err as Error).message}${cause ? ` (${cause})` : ""}; what was pulled so far is kept, run again to resume`);
+    }
+  }
+}
+
 export async function pullLog(o: PullOptions): Promise<PullResult> {
   const started = performance.now();
   const cursor = await startingPoint(o);
@@ -82,13 +102,9 @@ export async function pullLog(o: PullOptions): Promise<PullResult> {
   for (;;) {
     const query = new URLSearchParams({ after: String(cursor.after), limit: String(o.pageSize) });
     if (o.rawUserIds) query.set("raw_user_ids", "true");
+    if (!bar) query.set("with_remaining", "true"); // the progress bar's total, counted once
     const route = `/admin/tenants/${encodeURIComponent(o.tenant)}/feedback?${query}`;
-    let res: Response;
-    try {
-      res = await fetch(`${o.url.replace(/\/$/, "")}${route}`, { headers: { authorization: `Bearer ${o.adminToken}` }, signal: AbortSignal.timeout(120_000) });
-    } catch (err) {
-      throw new CliError(`cannot reach ${o.url}: ${(err as Error).message}; what was pulled so far is kept, run again to resume`);
-    }
+    const res = await fetchPage(`${o.url.replace(/\/$/, "")}${route}`, o.adminToken, o.url);
     if (res.status !== 200) throw new CliError(`GET ${route} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const remaining = Number(res.headers.get("x-pref-remaining") ?? "0");
     bar ??= startProgress("pulling comparisons", remaining);
@@ -102,7 +118,8 @@ export async function pullLog(o: PullOptions): Promise<PullResult> {
       last = seq;
     }
     const page = `${lines.join("\n")}\n`;
-    fs.appendFileSync(o.out, gzip ? zlib.gzipSync(page) : page);
+    // Asynchronous: the event loop keeps serving the connection (a server may close one left idle meanwhile).
+    fs.appendFileSync(o.out, gzip ? await gzipAsync(page) : page);
     cursor.after = last;
     cursor.comparisons += lines.length;
     cursor.bytes = fs.statSync(o.out).size;

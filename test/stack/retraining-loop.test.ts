@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../cli/main.ts";
 import { gaussian, makeRng } from "../../cli/rng.ts";
@@ -132,9 +133,14 @@ describe("measure, export, retrain, compare, roll out, roll back", () => {
     // 2. Export (resumable: a second pull adds nothing), train on the tenant's own log, compare, push.
     const log = path.join(dir, "log.jsonl.gz");
     expect(await runCli(["pull", ...service, "--out", log, "--page-size", "700"])).toBe(0);
+    // A pull stopped while appending a page leaves a partial gzip member after what the cursor vouches for.
+    fs.appendFileSync(log, zlib.gzipSync('{"seq":999999}\n').subarray(0, 12));
     expect(await runCli(["pull", ...service, "--out", log])).toBe(0);
     const cursor = JSON.parse(fs.readFileSync(`${log}.cursor.json`, "utf8"));
     expect(cursor.comparisons).toBe(100 * ANSWERS);
+    const seqs = zlib.gunzipSync(fs.readFileSync(log)).toString("utf8").trim().split("\n").map((l) => JSON.parse(l).seq);
+    expect(seqs).toHaveLength(100 * ANSWERS);
+    expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1])).toBe(true);
     const run = path.join(dir, "run");
     expect(await runCli(["train", "--data", log, "--out", run, "--bases", String(J_TRUE), "--holdout", "0.3"])).toBe(0);
     const trained = JSON.parse(fs.readFileSync(path.join(run, "basis.json"), "utf8"));

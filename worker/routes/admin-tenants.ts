@@ -1,4 +1,4 @@
-// Tenants: POST /admin/tenants, GET /admin/tenants/{tenant} (with its keys, never the keys themselves) and
+// Tenants: POST /admin/tenants, GET /admin/tenants (all of them: the metrics page's picker), GET /admin/tenants/{tenant} (with its keys, never the keys themselves) and
 // PUT /admin/tenants/{tenant}/basis (activate a basis; users are re-fitted from their logs on their next request)
 // and POST /admin/tenants/{tenant}/basis/rollback (re-activate the one before). Every activation is recorded.
 // The tenant's upstream and limits have their own files (admin-upstream.ts, admin-limits.ts).
@@ -90,6 +90,14 @@ export function adminTenantRoutes(_cfg: Config) {
     },
     responses: { 201: jsonResponse(Tenant, "Created"), ...adminErrors, ...notFoundError, ...conflictError },
   });
+  const listTenants = createRoute({
+    method: "get",
+    path: "/admin/tenants",
+    tags: adminTags,
+    security: adminSecurity,
+    summary: "List tenants, oldest first",
+    responses: { 200: jsonResponse(z.object({ tenants: z.array(Tenant) }), "All tenants"), ...adminErrors },
+  });
   const getTenant = createRoute({
     method: "get",
     path: "/admin/tenants/{tenant}",
@@ -149,6 +157,7 @@ export function adminTenantRoutes(_cfg: Config) {
       await tenantsRepo.insert(db, row);
       return c.json(tenantView(row), 201);
     })
+    .openapi(listTenants, async (c) => c.json({ tenants: (await tenantsRepo.list(c.var.db)).map(tenantView) }, 200))
     .openapi(getTenant, async (c) => {
       const t = await requireTenant(c.var.db, c.req.valid("param").tenant);
       const [keys, history, active] = await Promise.all([tenantsRepo.keys(c.var.db, t.id), basisHistoryRepo.list(c.var.db, t.id), basisHistoryRepo.effective(c.var.db, t.id)]);

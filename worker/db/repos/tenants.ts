@@ -9,6 +9,9 @@ export type NewApiKey = typeof apiKeys.$inferInsert;
 export const tenantsRepo = {
   get: async (db: Db, id: string): Promise<TenantRow | undefined> => db.select().from(tenants).where(eq(tenants.id, id)).get(),
 
+  /** Every tenant, oldest first (an operator's picker: tenants are few, so no paging). */
+  list: async (db: Db): Promise<TenantRow[]> => db.select().from(tenants).orderBy(tenants.createdAt, tenants.id).all(),
+
   insert: async (db: Db, row: NewTenant): Promise<void> => {
     await db.insert(tenants).values(row).run();
   },
