@@ -2,8 +2,13 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-// Two projects: Worker code runs inside workerd with real D1 and the real migrations;
-// Node-side code (core numerics, offline trainer, CLI) runs in plain Node.
+// Three projects, all run by `npm test` (`vitest run --project <name>` runs one):
+//   unit         test/node/     Node-side code: the numeric core against its reference, the trainer, the CLI, tools
+//   workerd      test/workers/  the Worker inside workerd, with real D1 and the real migrations
+//   whole-stack  test/stack/    real processes end to end: `npm start`, wrangler dev with the embeddings server, the
+//                               deploy against a stand-in account, the `openai` client, the operator's retraining
+//                               loop, the packed `pref` installed. Each starts its own servers, and some bound how
+//                               long a request may take, so they run one at a time, after the other two projects.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -37,20 +42,32 @@ export default defineConfig(async () => {
             }),
           ],
           test: {
-            name: "workers",
+            name: "workerd",
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/apply-migrations.ts"],
             globalSetup: ["test/workers/fake-upstream.global.ts"],
             // A deadline against hangs, not a speed check: CI shares 2 cores with whatever else runs.
             testTimeout: 30_000,
+            sequence: { groupOrder: 0 },
           },
         },
         {
           test: {
-            name: "node",
+            name: "unit",
             environment: "node",
             include: ["test/node/**/*.test.ts"],
             testTimeout: 60_000,
+            sequence: { groupOrder: 0 },
+          },
+        },
+        {
+          test: {
+            name: "whole-stack",
+            environment: "node",
+            include: ["test/stack/**/*.test.ts"],
+            testTimeout: 60_000,
+            fileParallelism: false,
+            sequence: { groupOrder: 1 },
           },
         },
       ],

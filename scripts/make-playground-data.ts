@@ -1,6 +1,6 @@
-// Writes public/data/prompts.json: a small derived subset of ../shared/data/alpacaeval-responses.jsonl.gz that the
-// playground ships (prompts from the end of the file, with their 24 responses). Re-run to regenerate:
-//   node --import tsx scripts/make-playground-data.ts [--count 20]
+// Writes public/data/prompts.json: a small derived subset of the AlpacaEval responses data set (docs/data.md) that
+// the playground ships (prompts from the end of the file, with their 24 responses). Re-run to regenerate:
+//   node --import tsx scripts/make-playground-data.ts [--data ../shared/data/alpacaeval-responses.jsonl.gz] [--count 20]
 import { createReadStream, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -14,7 +14,8 @@ interface Row {
 }
 
 const root = path.resolve(import.meta.dirname, "..");
-const source = path.resolve(root, "..", "shared", "data", "alpacaeval-responses.jsonl.gz");
+const dataFlag = process.argv.indexOf("--data");
+const source = dataFlag >= 0 ? path.resolve(process.argv[dataFlag + 1]) : path.resolve(root, "..", "shared", "data", "alpacaeval-responses.jsonl.gz");
 const countFlag = process.argv.indexOf("--count");
 const count = countFlag >= 0 ? Number(process.argv[countFlag + 1]) : 20;
 

@@ -7,7 +7,11 @@ import path from "node:path";
 export const projectRoot = path.resolve(import.meta.dirname, "..");
 export const bin = (name: string) => path.join(projectRoot, "node_modules", ".bin", name);
 
-/** Wrangler phones home unless all three are set (../shared/STACK.md). */
+/**
+ * Wrangler phones home unless all three are set (usage telemetry, a check for a newer wrangler, the Request.cf data
+ * download); `send_metrics = false` in wrangler.toml alone does not stop the telemetry. Tests and the local stack run
+ * offline.
+ */
 export const offlineEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   WRANGLER_SEND_METRICS: "false",

@@ -1,6 +1,6 @@
-// The judges of the simulated-user benchmark ("Attributes", DESIGN.md section 5): seven transparent text rules, one
-// per attribute, each giving a raw number where higher means the first pole. They read the response text only,
-// live here, apart from the model code, and never feed the featurizer: the model only ever sees embeddings.
+// The judges of the simulated-user benchmark ("Attributes", docs/attributes-benchmark.md): seven transparent text
+// rules, one per attribute, each giving a raw number where higher means the first pole. They read the response text
+// only, live here, apart from the model code, and never feed the featurizer: the model only ever sees embeddings.
 //
 // Rates are per 100 words with 20 words of smoothing (so a two-word answer is not "extremely polite" because of one
 // "please"), then signed-log compressed; raw scores are later standardised over the benchmark's responses

@@ -1,6 +1,7 @@
 // `pref deploy` (also `npm run deploy`): the guided path from a logged-in wrangler to a serving deployment.
 import { Option, type Command } from "commander";
 import { askOnTerminal } from "../deploy/ask.ts";
+import { CliError } from "../errors.ts";
 import { defaultWranglerConfig, PRODUCTION_BASIS } from "../deploy/paths.ts";
 import type { DeployOptions } from "../deploy/run.ts";
 import { EMBEDDER_KINDS } from "../deploy/tenant-embedder.ts";
@@ -33,8 +34,14 @@ Examples:
   npm run deploy -- --env production --basis basis/production/basis.json`,
     )
     .action(async (o: DeployOptions) => {
-      // Loaded on use: it reads wrangler.toml with wrangler's own parser, whose import takes seconds.
-      const { runDeploy } = await import("../deploy/run.ts");
+      // Loaded on use: it reads wrangler.toml with wrangler's own parser, whose import takes seconds. The deploy
+      // builds and uploads this repository's Worker, so it needs a checkout with its dev dependencies (wrangler,
+      // the AssemblyScript compiler), which a production install of the CLI does not have.
+      const { runDeploy } = await import("../deploy/run.ts").catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ERR_MODULE_NOT_FOUND" && /'wrangler'/.test(err.message))
+          throw new CliError("pref deploy runs from a checkout of the repository after `npm ci` (it needs wrangler, a dev dependency)");
+        throw err;
+      });
       await runDeploy(o, {
         log: (line) => process.stderr.write(`${line}\n`),
         out: (text) => process.stdout.write(text),

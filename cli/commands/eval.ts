@@ -1,4 +1,4 @@
-// `pref eval`: the evaluation protocol (DESIGN.md section 5) on a trained run's held-out users.
+// `pref eval`: the evaluation protocol (docs/evaluation.md) on a trained run's held-out users.
 import { type Command, Option } from "commander";
 import { integer, integerList, nonNegative, positive } from "../options.ts";
 import { type EvalOptions, runEval } from "../eval/run.ts";

@@ -1,4 +1,4 @@
-// `pref make-attributes`: the simulated-user benchmark (DESIGN.md section 5) as a comparisons file plus the
+// `pref make-attributes`: the simulated-user benchmark (docs/attributes-benchmark.md) as a comparisons file plus the
 // judging sidecar that eval uses to measure against each simulated user's noise-free preference.
 import type { Command } from "commander";
 import { readPromptResponses } from "../data/alpaca.ts";
@@ -12,7 +12,7 @@ export function registerMakeAttributes(program: Command): void {
   program
     .command("make-attributes")
     .description("generate the simulated-user Attributes benchmark (84 users x shared pairs) and its judging sidecar")
-    .requiredOption("--data <file>", "prompts with responses (JSONL, may be gzipped), e.g. ../shared/data/alpacaeval-responses.jsonl.gz")
+    .requiredOption("--data <file>", "prompts with responses (JSONL, may be gzipped): the AlpacaEval data set, if you have it (docs/data.md)")
     .requiredOption("--out <file>", "comparisons to write (JSONL; gzipped when it ends in .gz); the sidecar goes beside it")
     .option("--prompts <n>", "number of prompts sampled from the data", integer(1), 240)
     .option("--seed <s>", "random seed (prompt sample, pairs, labellers, noise)", integer(0), 1)

@@ -1,4 +1,4 @@
-// Reader for ../shared/data/alpacaeval-responses.jsonl.gz: one prompt per line with its 24 model responses.
+// Reader for the AlpacaEval responses data set (docs/data.md): one prompt per line with its 24 model responses.
 import fs from "node:fs";
 import { DataError } from "../errors.ts";
 import { startProgress } from "../progress.ts";

@@ -66,7 +66,7 @@ function pref(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 export async function runProductionBasis(options: ProductionBasisOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   // The steps run from the project root: paths given relative to where the operator is are made absolute first.
   const o = { ...options, data: path.resolve(options.data), out: path.resolve(options.out), workDir: path.resolve(options.workDir), cacheDir: options.cacheDir && path.resolve(options.cacheDir) };
-  if (!existsSync(o.data)) throw new CliError(`no benchmark data at ${o.data}: pass --data <prompts with responses, JSONL> (the format of ../shared/data/alpacaeval-responses.jsonl.gz)`);
+  if (!existsSync(o.data)) throw new CliError(`no benchmark data at ${o.data}: pass --data <prompts with responses, JSONL> (the AlpacaEval data set or one in its format: docs/data.md)`);
   const endpoint = resolveEndpoint(o, env);
   const embedder = embedderIdFor(endpoint);
   // One text first: a wrong URL, key or model fails here in a second, not after the benchmark is built.

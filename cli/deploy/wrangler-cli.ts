@@ -62,7 +62,7 @@ export function wranglerRunner(log: (line: string) => void): Wrangler {
       log(`$ wrangler ${args.join(" ")}`);
       const child = spawn(executable, args, {
         cwd: projectRoot,
-        // Telemetry and the Request.cf download stay off (../shared/STACK.md); stdin is a pipe, so wrangler never
+        // Telemetry and the Request.cf download stay off (scripts/processes.ts offlineEnv); stdin is a pipe, so wrangler never
         // waits for a terminal answer and takes its non-interactive defaults.
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...options.env },
         stdio: ["pipe", "pipe", "pipe"],

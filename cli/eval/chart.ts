@@ -1,7 +1,7 @@
 // eval.svg: accuracy against the number of answers k, one line per method with +-1 standard error bars, one panel
-// per setting (prompts the basis saw / never saw). Drawn with vega-lite, rendered headless to SVG by vega.
-import * as vega from "vega";
-import * as vegaLite from "vega-lite";
+// per setting (prompts the basis saw / never saw). Drawn with vega-lite, rendered headless to SVG by vega; both are
+// imported when a chart is drawn, not when the CLI starts (they are large, and only eval and bench draw).
+import type { TopLevelSpec } from "vega-lite";
 import type { Method, SettingResult } from "./protocol.ts";
 import { METHODS } from "./protocol.ts";
 
@@ -44,7 +44,8 @@ export async function renderAccuracyChart(settings: { name: string; result: Sett
       ],
     },
   };
-  const compiled = vegaLite.compile(spec as unknown as vegaLite.TopLevelSpec).spec;
+  const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+  const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();

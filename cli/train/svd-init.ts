@@ -1,6 +1,6 @@
-// Step 1 of PReF offline learning (DESIGN.md section 2): the pair x user preference matrix, its missing entries
-// imputed by iterated low-rank reconstruction, and its top-J factors as the initial pair targets t_p = U_J sqrt(S_J)
-// and user weights lambda_u = V_J sqrt(S_J).
+// Step 1 of PReF offline learning (docs/model.md, "Learning the basis offline"): the pair x user preference matrix,
+// its missing entries imputed by iterated low-rank reconstruction, and its top-J factors as the initial pair targets
+// t_p = U_J sqrt(S_J) and user weights lambda_u = V_J sqrt(S_J).
 //   "paper":    entries in [0, 1], missing filled with 0.5, reconstruction clipped to [0, 1] (the paper's code);
 //   "centered": entries P - 0.5 in [-0.5, 0.5], missing filled with 0 (a pair's orientation is arbitrary, so the
 //               0.5 "no preference" level carries no signal and should not use up the first factor). With a

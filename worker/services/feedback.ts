@@ -1,7 +1,7 @@
 // Recording one comparison ("this user preferred `chosen` over `rejected`", or a tie): the write protocol of
 // POST /v1/feedback.
 // Read (one D1 query: key -> tenant -> user row with its observation cache, plus the idempotency lookup),
-// update (exact Laplace refit over all of the user's observations, warm-started, in the WASM core), and write
+// update (exact Laplace refit over all of the user's observations, from the prior mean, in the WASM core), and write
 // (one D1 batch: guarded posterior upsert + log row). A lost optimistic race re-reads and retries.
 // When this isolate wrote the user's previous comparison (written-users.ts), the first attempt skips the read: it
 // updates what it wrote, and the write's guard also checks what the read would have (key, tenant, basis). So a
@@ -46,8 +46,7 @@ export interface Recorded {
 
 /** The user's state as stored, which the comparison is added to. */
 interface StoredState {
-  /** The posterior before this comparison: it predicts the comparison first (progressive validation), and its mean
-   * warm-starts the refit. */
+  /** The posterior before this comparison: it predicts the comparison first (progressive validation). */
   posterior: Gaussian;
   observations: Float64Array;
   feedbackCount: number;

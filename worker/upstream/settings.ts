@@ -24,7 +24,7 @@ export interface ChatUpstream {
 /** What an API caller is told: no settings, variable or secret names (those are for the operator, in the logs). */
 export const NOT_CONFIGURED = "chat completions are not available for this tenant: no LLM is configured (contact the service operator)";
 
-/** What the operator is told, in the logs and the README. */
+/** What the operator is told, in the logs (and docs/configuration.md). */
 export const NOT_CONFIGURED_HELP =
   "no upstream LLM is configured for chat completions. Set the Worker vars UPSTREAM_URL (an OpenAI-compatible base URL " +
   "including /v1, e.g. https://api.openai.com/v1, or http://127.0.0.1:11434/v1 for Ollama) and UPSTREAM_MODEL, and the " +
