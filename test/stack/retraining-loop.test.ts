@@ -55,8 +55,13 @@ const OLD_BASIS = {
 interface PlantedUser {
   id: string;
   lambda: number[];
+  /** Each user draws from their own stream: users answer concurrently, and the run must not depend on timing. */
+  rng: () => number;
 }
-const newUser = (prefix: string, i: number): PlantedUser => ({ id: `${prefix}-${i}`, lambda: Array.from({ length: J_TRUE }, () => 2 * randn()) });
+const newUser = (prefix: string, i: number): PlantedUser => {
+  const own = makeRng(prefix === "old" ? 10_000 + i : 20_000 + i);
+  return { id: `${prefix}-${i}`, lambda: Array.from({ length: J_TRUE }, () => 2 * gaussian(own)), rng: own };
+};
 const utility = (u: PlantedUser, e: number[]) => W_TRUE.reduce((s, row, j) => s + u.lambda[j] * row.reduce((t, w, k) => t + w * e[k], 0), 0);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -76,14 +81,14 @@ async function api(method: string, route: string, body: unknown, auth: string) {
 /** A user answers ANSWERS questions: the service picks the pair (questions/next), the plant picks the answer. */
 async function onboard(u: PlantedUser) {
   for (let q = 0; q < ANSWERS; q++) {
-    const candidates = Array.from({ length: CANDIDATES }, () => Array.from({ length: d }, () => randn() / Math.sqrt(d)));
+    const candidates = Array.from({ length: CANDIDATES }, () => Array.from({ length: d }, () => gaussian(u.rng) / Math.sqrt(d)));
     const prompt = `${u.id}/q${q}`;
     const question = await api("POST", "/v1/questions/next", { user: u.id, prompt, candidates: candidates.map((embedding) => ({ embedding })) }, key);
     expect(question.status).toBe(200);
     const [a, b] = question.body.ask ? [question.body.a, question.body.b] : [0, 1];
     const p = sigmoid(utility(u, candidates[a]) - utility(u, candidates[b]));
     bayes.push(Math.max(p, 1 - p));
-    const [chosen, rejected] = rng() < p ? [a, b] : [b, a];
+    const [chosen, rejected] = u.rng() < p ? [a, b] : [b, a];
     const fb = await api("POST", "/v1/feedback", { user: u.id, prompt, chosen: { embedding: candidates[chosen] }, rejected: { embedding: candidates[rejected] } }, key);
     expect(fb.status).toBe(200);
   }
