@@ -79,7 +79,7 @@ describe("chat completions: candidates ranked for the user", () => {
 
     const calls = await fakeUpstream.calls();
     expect(calls).toHaveLength(1);
-    expect(calls[0].body).toMatchObject({ model: "fake-model", n: 4, stream: false, temperature: 0.7, max_tokens: 50 });
+    expect(calls[0].body).toMatchObject({ model: "fake-model", n: 4, stream: true, temperature: 0.7, max_tokens: 50 });
     expect(calls[0].body).not.toHaveProperty("user"); // the end user's id stays here
     expect(calls[0].body).not.toHaveProperty("pref");
     expect(calls[0].authorization).toBe("Bearer sk-fake-upstream");
