@@ -155,14 +155,20 @@ export class FakeUpstream {
     res.write(head);
     const order = this.script.finishOrder?.filter((i) => i < choices.length) ?? choices.map((c) => c.index);
     for (const i of choices.map((c) => c.index)) if (!order.includes(i)) order.push(i);
+    const usage = { prompt_tokens: 10, completion_tokens: 20 * choices.length, total_tokens: 10 + 20 * choices.length };
+    const tail = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage ? `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n` : "";
+    const broken = this.script.breakAfter;
+    if (!this.script.finishOrder && broken === undefined) {
+      res.end(`${order.map((i) => event(i, {}, "stop")).join("")}${tail}data: [DONE]\n\n`);
+      return;
+    }
     for (let k = 0; k < order.length; k++) {
-      if (this.script.breakAfter !== undefined && k >= this.script.breakAfter) return void res.destroy();
+      // The stream ends early, without [DONE]: the choices not finished yet never will.
+      if (broken !== undefined && k >= broken) return void res.end();
       if (this.script.finishOrder && k > 0) await new Promise((r) => setTimeout(r, FINISH_GAP_MS));
       if (res.destroyed) return;
       res.write(event(order[k], {}, "stop"));
     }
-    const usage = { prompt_tokens: 10, completion_tokens: 20 * choices.length, total_tokens: 10 + 20 * choices.length };
-    const tail = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage ? `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n` : "";
     if (!res.destroyed) res.end(`${tail}data: [DONE]\n\n`);
   }
 

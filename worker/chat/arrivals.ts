@@ -54,14 +54,15 @@ export class ArrivalEmbedder {
     return out;
   }
 
-  // Arrivals in the same synchronous run (the choices of one network read or one answer) share a microtask: one call.
+  // Arrivals close together (the choices of one answer, of one network read, or of reads already buffered) share
+  // one call: the batch goes out on the next turn of the event loop, after the reads that are ready.
   private schedule(): void {
     if (this.scheduled || !this.embed || this.pending.length === 0 || this.closed) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    setTimeout(() => {
       this.scheduled = false;
       this.flush();
-    });
+    }, 0);
   }
 
   private flush(): void {

@@ -4,8 +4,10 @@
 // never another's, and a change of the tenant's embedder misses. Bounded by bytes (least recently used first out)
 // and by age (an endpoint may change the model behind a name).
 
-const MAX_BYTES = 8 << 20;
-const MAX_AGE_MS = 15 * 60_000;
+export const EMBEDDING_CACHE_MAX_BYTES = 8 << 20;
+const MAX_BYTES = EMBEDDING_CACHE_MAX_BYTES;
+export const EMBEDDING_CACHE_MAX_AGE_MS = 15 * 60_000;
+const MAX_AGE_MS = EMBEDDING_CACHE_MAX_AGE_MS;
 
 interface Entry {
   vector: Float64Array;
@@ -26,7 +28,7 @@ function hex(buffer: ArrayBuffer): string {
 
 /** The cache key of `text` for `scope` (tenant and embedder): SHA-256 over both, so keys never collide across scopes. */
 export async function embeddingKey(scope: string, text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(`${scope}\u0000${text}`)));
+  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(`${scope.length}:${scope}\u0000${text}`)));
 }
 
 export function cachedEmbedding(key: string, now = Date.now()): Float64Array | undefined {
