@@ -17,7 +17,7 @@
 // 12), BENCH_ROUNDS (2), BENCH_CONCURRENCY (8 clients at once; use-lite: BENCH_USE_LITE_CONCURRENCY, 1: the model
 // costs ~0.1 s of CPU per 128-token window and the machine has 2 cores), BENCH_TTFT_MS (250), BENCH_TOKENS_PER_S
 // (400), BENCH_MAX_TOKENS (256), BENCH_EMBEDDERS, BENCH_N, BENCH_USE_LITE_N, BENCH_USE_N (true: one call with n;
-// false: parallel single calls), BENCH_DATA; BENCH_DIAG=1 splits the server's CPU by process (to stderr).
+// false: parallel single calls), BENCH_UPSTREAM_STREAM (the Worker's UPSTREAM_STREAM), BENCH_DATA; BENCH_DIAG=1 splits the server's CPU by process (to stderr).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
           UPSTREAM_URL: upstream.baseUrl,
           UPSTREAM_MODEL: "bench-llm",
           UPSTREAM_USE_N: String(USE_N),
+          ...(process.env.BENCH_UPSTREAM_STREAM ? { UPSTREAM_STREAM: process.env.BENCH_UPSTREAM_STREAM } : {}),
           ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
         },
       });

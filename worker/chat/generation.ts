@@ -29,8 +29,6 @@ export function startGeneration(plan: ChatPlan, body: ChatRequest): GenerationRu
   let t1: number | null = null;
   const result = generateCandidates({ ...plan.upstream.config, model: upstreamModel(plan.upstream, body.model) }, forwardedBody(body), counts.generate, {
     signal: controller.signal,
-    // Streamed, so that each choice reaches the embedder when it finishes, not when the longest one does.
-    stream: true,
     onCandidate: (candidate) => arrivals.add(candidate.text),
   })
     .catch((err: unknown) => {

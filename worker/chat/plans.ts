@@ -64,6 +64,7 @@ export function samePlan(a: ChatPlan, b: ChatPlan): boolean {
     x.config.apiKey === y.config.apiKey &&
     x.config.model === y.config.model &&
     x.config.useN === y.config.useN &&
+    x.config.stream === y.config.stream &&
     x.config.timeoutMs === y.config.timeoutMs &&
     x.config.deadlineMs === y.config.deadlineMs &&
     x.config.retries === y.config.retries &&

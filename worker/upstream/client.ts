@@ -23,6 +23,8 @@ export interface UpstreamConfig {
   backoffMs: number;
   /** Whether to ask for all N in one call with `n`; providers that ignore `n` are topped up with single calls. */
   useN: boolean;
+  /** Ask for server-sent events (each choice handed over when it finishes); a whole answer is read as well. */
+  stream?: boolean;
 }
 
 export interface GenerationResult {
@@ -66,7 +68,7 @@ export async function generateCandidates(config: UpstreamConfig, body: Forwarded
     fetcher: options.fetcher ?? fetch,
     deadline,
     signal: options.signal,
-    stream: options.stream === true,
+    stream: options.stream ?? config.stream === true,
     deliver: (candidate) => {
       result.candidates.push(candidate);
       options.onCandidate?.(candidate);
