@@ -1,6 +1,8 @@
 // POST /v1/chat/completions: OpenAI-compatible. Asks the upstream LLM for N candidates, embeds them with the
 // tenant's embedder, ranks them for the `user` and answers best first; with stream: true, the pick is streamed
-// once everything is ranked. The user's posterior is read while the upstream generates.
+// once everything is ranked. The upstream call starts before the request's read when the key was seen recently
+// (chat/plans.ts), the user's posterior is read while the upstream generates, and candidates are embedded as they
+// arrive (chat/arrivals.ts): docs/chat-latency.md.
 import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { runInBackground } from "../background.ts";
