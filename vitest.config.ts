@@ -35,6 +35,8 @@ export default defineConfig(async () => {
                   UPSTREAM_TIMEOUT_MS: "1000",
                   UPSTREAM_RETRIES: "2",
                   UPSTREAM_BACKOFF_MS: "10",
+                  // Streamed upstream answers (off by default: docs/chat-latency.md) are what chat.test.ts exercises.
+                  UPSTREAM_STREAM: "true",
                 },
                 // A rate-limit plan small enough to run out of in a test (wrangler.toml's plans are real-sized).
                 ratelimits: { RATE_LIMIT_TINY: { simple: { limit: 3, period: 60 } } },

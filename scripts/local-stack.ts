@@ -41,6 +41,8 @@ export interface LocalStackOptions {
    * starting or stopping on this machine then cannot make this one reload its Worker mid-request.
    */
   isolated?: boolean;
+  /** Run the Worker of another checkout (with its own node_modules and build/): benchmarks compare against it. */
+  root?: string;
 }
 
 export interface LocalStack {
@@ -71,7 +73,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     if (!existsSync(path.join(projectRoot, "build", "core.wasm"))) await runToEnd("npm", ["run", "--silent", "build:wasm"], { quiet });
-    await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true, env });
+    await runToEnd(options.root ? path.join(options.root, "node_modules", ".bin", "wrangler") : bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { quiet: true, env, cwd: options.root });
 
     let embeddingsUrl: string | null = null;
     if (useEmbeddings) {
@@ -93,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const worker = startService(
       "wrangler dev",
-      bin("wrangler"),
+      options.root ? path.join(options.root, "node_modules", ".bin", "wrangler") : bin("wrangler"),
       [
         "dev",
         "--ip", "127.0.0.1",
@@ -105,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         "--log-level", quiet ? "error" : "info",
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],
-      { quiet, env },
+      { quiet, env, cwd: options.root },
     );
     services.push(worker);
     const url = `http://127.0.0.1:${port}`;

@@ -28,11 +28,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function runToEnd(command: string, args: string[], options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export function runToEnd(command: string, args: string[], options: { quiet?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
     const child = spawn(command, args, {
-      cwd: projectRoot,
+      cwd: options.cwd ?? projectRoot,
       env: options.env ?? offlineEnv(),
       stdio: ["ignore", options.quiet ? "pipe" : "inherit", options.quiet ? "pipe" : "inherit"],
     });
@@ -49,10 +49,10 @@ export function startService(
   name: string,
   command: string,
   args: string[],
-  options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { quiet?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Service {
   const child = spawn(command, args, {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: options.env ?? offlineEnv(),
     stdio: ["ignore", options.quiet ? "ignore" : "inherit", options.quiet ? "ignore" : "inherit"],
     detached: true, // own process group, so stop() reaches grandchildren too

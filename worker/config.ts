@@ -7,6 +7,8 @@ export interface UndeclaredVars {
   FEEDBACK_ATTEMPTS?: string;
   /** First retry backoff of upstream calls in ms (doubles each retry; default 250). */
   UPSTREAM_BACKOFF_MS?: string;
+  /** "true": chat asks the upstream for server-sent events (default false; docs/chat-latency.md). */
+  UPSTREAM_STREAM?: string;
 }
 
 /** What the configuration is read from: [vars] (typed by `npm run cf-typegen`); the Worker's env (env.ts) is one. */
@@ -34,6 +36,8 @@ export interface Config {
     model: string;
     /** Ask for all candidates in one call with `n` (false for providers without `n`, e.g. Ollama). */
     useN: boolean;
+    /** Ask for server-sent events, so that each candidate is embedded when its choice finishes (docs/chat-latency.md). */
+    stream: boolean;
     timeoutMs: number;
     /** Budget for one chat request's whole generation (retries and top-ups included). */
     deadlineMs: number;
@@ -106,6 +110,7 @@ export function loadConfig(env: ConfigVars): Config {
       url: env.UPSTREAM_URL ?? "",
       model: env.UPSTREAM_MODEL ?? "",
       useN: bool(env.UPSTREAM_USE_N, true, "UPSTREAM_USE_N"),
+      stream: bool(env.UPSTREAM_STREAM, false, "UPSTREAM_STREAM"),
       timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 30_000, "UPSTREAM_TIMEOUT_MS", 100, 600_000),
       deadlineMs: num(env.UPSTREAM_DEADLINE_MS, 60_000, "UPSTREAM_DEADLINE_MS", 100, 600_000),
       retries: num(env.UPSTREAM_RETRIES, 2, "UPSTREAM_RETRIES", 0, 10),

@@ -65,7 +65,9 @@ describe("upstream settings", () => {
     const vars = { UPSTREAM_URL: "https://global/v1", UPSTREAM_MODEL: "g", UPSTREAM_API_KEY: "k0", UPSTREAM_API_KEY_ACME: "k1", CHAT_DEFAULT_N: "5" };
     const cfg = loadConfig(env(vars));
     const global = resolveUpstream(cfg, tenant(), env(vars));
-    expect(global.config).toMatchObject({ baseUrl: "https://global/v1", model: "g", apiKey: "k0", useN: true });
+    expect(global.config).toMatchObject({ baseUrl: "https://global/v1", model: "g", apiKey: "k0", useN: true, stream: false });
+    // Streaming the upstream's answers is the operator's choice (docs/chat-latency.md).
+    expect(resolveUpstream(loadConfig(env({ ...vars, UPSTREAM_STREAM: "true" })), tenant(), env(vars)).config.stream).toBe(true);
     expect(global.defaultN).toBe(5);
     const own = resolveUpstream(cfg, tenant({ url: "http://own/v1", n: 2, useN: false, keySecret: "UPSTREAM_API_KEY_ACME" }), env(vars));
     expect(own.config).toMatchObject({ baseUrl: "http://own/v1", model: "g", apiKey: "k1", useN: false });

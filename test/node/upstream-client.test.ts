@@ -123,3 +123,33 @@ describe("upstream chat client", () => {
     expect(upstream.calls.length).toBeLessThanOrEqual(4);
   });
 });
+
+describe("upstream chat client, streamed", () => {
+  it("hands each choice over as it finishes, in arrival order, and sums the streamed usage", async () => {
+    upstream.reset({ texts: ["first answer", "second answer", "third answer"], supportsN: true, finishOrder: [2, 0, 1] });
+    const seen: string[] = [];
+    const result = await generateCandidates(config(), body, 3, { stream: true, onCandidate: (c) => seen.push(c.text) });
+    expect(seen).toEqual(["third answer", "first answer", "second answer"]);
+    expect(result.candidates.map((c) => c.text)).toEqual(seen);
+    expect(result.candidates.every((c) => c.finishReason === "stop")).toBe(true);
+    expect(result.usage).toEqual({ prompt_tokens: 10, completion_tokens: 60, total_tokens: 70 });
+    expect(upstream.calls[0].body).toMatchObject({ n: 3, stream: true, stream_options: { include_usage: true } });
+  });
+
+  it("reads a whole answer when the provider ignores stream, and tops up single calls the same way", async () => {
+    upstream.reset({ texts: ["a", "b"], supportsN: false, streams: false });
+    const seen: string[] = [];
+    const result = await generateCandidates(config(), body, 2, { stream: true, onCandidate: (c) => seen.push(c.text) });
+    expect(seen.sort()).toEqual(["a", "b"]);
+    expect(result.candidates).toHaveLength(2);
+  });
+
+  it("an abandoned generation stops its calls and is not retried", async () => {
+    upstream.reset({ texts: ["slow"], faults: [{ kind: "delay", ms: 400 }] });
+    const controller = new AbortController();
+    const pending = generateCandidates(config({ retries: 2 }), body, 1, { stream: true, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toBeInstanceOf(UpstreamError);
+    expect(upstream.calls).toHaveLength(1);
+  });
+});

@@ -1,13 +1,15 @@
 // One tenant cannot stall text embedding for the others. On the local stack (wrangler dev, the embeddings server
 // with the real USE-lite model on its thread pool), one tenant floods it for FLOOD_SECONDS with the worst texts
 // the probe found: rank requests of three 32,000-character candidates without spaces, and chat completions whose
-// upstream answers are 200 KB without spaces. Meanwhile another tenant ranks two short answers every 250 ms:
-// every one of its requests must succeed within QUIET_BOUND_MS (stated in docs/embeddings.md).
+// upstream answers are 200 KB without spaces. Meanwhile another tenant ranks two short answers (new ones each time,
+// so no cache serves them) every 250 ms, QUIET_REQUESTS times, and the flood lasts until it is done: every one of
+// its requests must succeed within QUIET_BOUND_MS (stated in docs/embeddings.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack.ts";
 import { FakeUpstream } from "../support/fake-upstream.ts";
 
 const FLOOD_SECONDS = 15;
+const QUIET_REQUESTS = 12;
 const FLOODERS = 6;
 /** The bound on the quiet tenant's requests while the flood runs (each embeds 2 texts x 2 windows). */
 export const QUIET_BOUND_MS = 4_000;
@@ -50,9 +52,10 @@ describe("embedding under a flood from one tenant", () => {
     // 32,000 characters (within the 32 KB text limit), no spaces, different for every candidate.
     const spaceless = (c: string) => (c + "abcdefghij".repeat(3_200)).slice(0, 32_000);
     const until = Date.now() + FLOOD_SECONDS * 1000;
+    let quietDone = false;
     const floodStatuses: number[] = [];
     const flooders = Array.from({ length: FLOODERS }, async (_, f) => {
-      for (let i = 0; Date.now() < until; i++) {
+      for (let i = 0; Date.now() < until || !quietDone; i++) {
         const res =
           f % 3 === 2
             ? await api("POST", "/v1/chat/completions", floodKey, { model: "any", user: `f${f}`, messages: [{ role: "user", content: `flood ${i}` }], pref: { n: 2 } })
@@ -64,16 +67,18 @@ describe("embedding under a flood from one tenant", () => {
     const quiet: { status: number; ms: number }[] = [];
     const quietRun = (async () => {
       await new Promise((r) => setTimeout(r, 1_000)); // let the flood fill the queue first
-      for (let i = 0; Date.now() < until; i++) {
+      for (let i = 0; i < QUIET_REQUESTS; i++) {
         const res = await api("POST", "/v1/rank", stack.devKey, {
           user: "quiet",
           prompt: "How do I boil an egg?",
-          candidates: [`Boil it for ${8 + (i % 5)} minutes.`, `Put the egg in boiling water for about ${8 + (i % 5)} minutes, then cool it in ice water.`],
+          candidates: [`Boil it for ${8 + i} minutes.`, `Put the egg in boiling water for about ${8 + i} minutes, then cool it in ice water.`],
         });
         quiet.push({ status: res.status, ms: res.ms });
         await new Promise((r) => setTimeout(r, 250));
       }
-    })();
+    })().finally(() => {
+      quietDone = true;
+    });
     await Promise.all([...flooders, quietRun]);
 
     const ms = quiet.map((q) => q.ms).sort((a, b) => a - b);
@@ -81,7 +86,7 @@ describe("embedding under a flood from one tenant", () => {
     for (const s of floodStatuses) counts[s] = (counts[s] ?? 0) + 1;
     const summary = `quiet: ${quiet.length} requests, p50 ${ms[ms.length >> 1]?.toFixed(0)} ms, max ${ms.at(-1)?.toFixed(0)} ms (in order: ${quiet.map((q) => q.ms.toFixed(0)).join(" ")}); flood: ${floodStatuses.length} requests, statuses ${JSON.stringify(counts)}`;
     console.log(summary);
-    expect(quiet.length).toBeGreaterThan(10);
+    expect(quiet.length).toBe(QUIET_REQUESTS);
     expect(quiet.every((q) => q.status === 200), summary).toBe(true);
     expect(ms.at(-1)!, summary).toBeLessThan(QUIET_BOUND_MS);
     // The flood really ran (it was served, not refused).

@@ -7,6 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { styleEmbedding } from "./planted-style.ts";
 
+/** Gap between scripted streamed finishes (separate network reads for the Worker). */
+const FINISH_GAP_MS = 15;
+
 export type Fault =
   | { kind: "status"; status: number; retryAfterSeconds?: number; delayMs?: number }
   | { kind: "delay"; ms: number }
@@ -20,6 +23,13 @@ export interface UpstreamScript {
   supportsN: boolean;
   /** Faults applied to the first calls, in order (null: that call succeeds); later calls succeed. */
   faults: (Fault | null)[];
+  /** Answer `stream: true` with server-sent events (default), or ignore it and answer whole (some providers). */
+  streams?: boolean;
+  /** Streamed answers: the order in which the choices finish (choice indices), each finish its own network write
+   * FINISH_GAP_MS after the one before; default: in index order, all in one write. */
+  finishOrder?: number[];
+  /** Streamed answers: break the stream (close the connection without [DONE]) after this many choices finished. */
+  breakAfter?: number;
   /** A fault applied to every call after the scripted ones (e.g. to make some parallel calls fail). */
   persistentFault?: Fault | ((callIndex: number) => Fault | undefined);
 }
@@ -120,6 +130,7 @@ export class FakeUpstream {
       message: { role: "assistant", content: this.nextText() },
       finish_reason: "stop",
     }));
+    if (body.stream === true && this.script.streams !== false) return this.stream(res, callIndex, body, choices);
     const response = {
       id: `chatcmpl-fake-${callIndex}`,
       object: "chat.completion",
@@ -129,6 +140,36 @@ export class FakeUpstream {
       usage: { prompt_tokens: 10, completion_tokens: 20 * count, total_tokens: 10 + 20 * count },
     };
     if (!res.destroyed) res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(response));
+  }
+
+  private async stream(res: ServerResponse, callIndex: number, body: Record<string, unknown>, choices: { index: number; message: { content: string } }[]): Promise<void> {
+    const base = { id: `chatcmpl-fake-${callIndex}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: String(body.model ?? "fake-model") };
+    const event = (index: number, delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    // Every choice's text in two pieces, interleaved, then the finishes in the scripted order.
+    let head = "";
+    for (const c of choices) head += event(c.index, { role: "assistant", content: "" }, null);
+    for (const c of choices) head += event(c.index, { content: c.message.content.slice(0, 3) }, null);
+    for (const c of choices) head += event(c.index, { content: c.message.content.slice(3) }, null);
+    res.write(head);
+    const order = this.script.finishOrder?.filter((i) => i < choices.length) ?? choices.map((c) => c.index);
+    for (const i of choices.map((c) => c.index)) if (!order.includes(i)) order.push(i);
+    const usage = { prompt_tokens: 10, completion_tokens: 20 * choices.length, total_tokens: 10 + 20 * choices.length };
+    const tail = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage ? `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n` : "";
+    const broken = this.script.breakAfter;
+    if (!this.script.finishOrder && broken === undefined) {
+      res.end(`${order.map((i) => event(i, {}, "stop")).join("")}${tail}data: [DONE]\n\n`);
+      return;
+    }
+    for (let k = 0; k < order.length; k++) {
+      // The stream ends early, without [DONE]: the choices not finished yet never will.
+      if (broken !== undefined && k >= broken) return void res.end();
+      if (this.script.finishOrder && k > 0) await new Promise((r) => setTimeout(r, FINISH_GAP_MS));
+      if (res.destroyed) return;
+      res.write(event(order[k], {}, "stop"));
+    }
+    if (!res.destroyed) res.end(`${tail}data: [DONE]\n\n`);
   }
 
   private nextText(): string {

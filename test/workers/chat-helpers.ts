@@ -19,15 +19,21 @@ export const fakeUpstream = {
   },
 };
 
-/** The tenant's `openai` embedder endpoint (EMBEDDINGS_URL = http://embeddings.fake/...) answers with styleEmbedding. */
-export function fakeEmbeddings(): void {
+/**
+ * The tenant's `openai` embedder endpoint (EMBEDDINGS_URL = http://embeddings.fake/...) answers with styleEmbedding.
+ * Returns the texts of each call it answered, in order.
+ */
+export function fakeEmbeddings(): string[][] {
+  const calls: string[][] = [];
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
     if (new URL(req.url).host !== "embeddings.fake") return realFetch(input, init);
     const { input: texts } = (await req.json()) as { input: string[] };
+    calls.push(texts);
     return Response.json({ data: texts.map((text, index) => ({ index, embedding: styleEmbedding(text) })) });
   });
+  return calls;
 }
 
 export const STYLE_BASIS_ID = "chat-test-style-basis";

@@ -9,7 +9,10 @@ import { captureLogs } from "./logs.ts";
 import { expectConforms } from "./openapi-validate.ts";
 import { exports } from "cloudflare:workers";
 
-beforeEach(() => fakeEmbeddings());
+let embedCalls: string[][] = [];
+beforeEach(() => {
+  embedCalls = fakeEmbeddings();
+});
 afterEach(() => vi.restoreAllMocks());
 
 const CALM = ["The answer is 4.", "Two plus two is four.", "It equals four."];
@@ -79,7 +82,7 @@ describe("chat completions: candidates ranked for the user", () => {
 
     const calls = await fakeUpstream.calls();
     expect(calls).toHaveLength(1);
-    expect(calls[0].body).toMatchObject({ model: "fake-model", n: 4, stream: false, temperature: 0.7, max_tokens: 50 });
+    expect(calls[0].body).toMatchObject({ model: "fake-model", n: 4, stream: true, temperature: 0.7, max_tokens: 50 });
     expect(calls[0].body).not.toHaveProperty("user"); // the end user's id stays here
     expect(calls[0].body).not.toHaveProperty("pref");
     expect(calls[0].authorization).toBe("Bearer sk-fake-upstream");
@@ -357,5 +360,156 @@ describe("admin: tenant upstream settings", () => {
     await fakeUpstream.script({ texts: CALM });
     await chat(t.key, ask("2+2?", { user: "u", model: "caller-model" }));
     expect((await fakeUpstream.calls())[0].body.model).toBe("caller-model");
+  });
+});
+
+describe("chat completions: the latency path (streamed arrivals, batches, cache, early start)", () => {
+  /** Each choice's text with its score, as the chat answer and /v1/rank report them, sorted by text. */
+  const scored = (texts: string[], scores: number[]) => texts.map((text, i) => [text, scores[i]] as const).sort(([a], [b]) => a.localeCompare(b));
+
+  it("ranks streamed choices that finish out of order by their own embeddings", async () => {
+    const t = await chatTenant({ n: 4 });
+    await plantEnthusiasm(t.key, "fan", true);
+    embedCalls.length = 0; // the planted feedback's
+    const texts = [CALM[0], CALM[1], LOUD, CALM[2]];
+    // The loud answer finishes last, the others in a shuffled order, each in its own network read.
+    await fakeUpstream.script({ texts, finishOrder: [3, 0, 1, 2] });
+    const res = await chat(t.key, ask("2+2?", { user: "fan" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.choices[0].message.content).toBe(LOUD);
+    expect(res.body.pref.candidates).toEqual({ requested: 4, received: 4, partial: false, failures: [] });
+    // Embedded as they arrived: more than one batch, every text exactly once.
+    expect(embedCalls.length).toBeGreaterThan(1);
+    expect(embedCalls.flat().sort()).toEqual([...texts].sort());
+    // Every text keeps its own score: the same as /v1/rank gives the same texts for the same user.
+    const rank = await call("POST", "/v1/rank", { key: t.key, body: { user: "fan", prompt: "2+2?", candidates: texts } });
+    const fromChat = scored(
+      res.body.choices.map((c: any) => c.message.content),
+      res.body.pref.ranking.map((r: any) => r.score),
+    );
+    const fromRank = scored(
+      rank.body.ranking.map((r: any) => texts[r.index]),
+      rank.body.ranking.map((r: any) => r.score),
+    );
+    expect(fromChat.map(([text]) => text)).toEqual(fromRank.map(([text]) => text));
+    fromChat.forEach(([, score], i) => expect(score).toBeCloseTo(fromRank[i][1], 9));
+  });
+
+  it("choices that arrive together go to the embedder in one call; the same texts again come from the cache", async () => {
+    const t = await chatTenant({ n: 4 });
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    const first = await chat(t.key, ask("2+2?", { user: "u1" }));
+    expect(first.status).toBe(200);
+    expect(embedCalls).toEqual([[...CALM, LOUD]]);
+    // A retry (the same answers): no embeddings call, the same ranking and scores.
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    const again = await chat(t.key, ask("2+2?", { user: "u1" }));
+    expect(again.status).toBe(200);
+    expect(embedCalls).toHaveLength(1);
+    expect(again.body.choices).toEqual(first.body.choices);
+    expect(again.body.pref.ranking).toEqual(first.body.pref.ranking);
+    // Another tenant with the same texts does not see this tenant's entries.
+    const other = await chatTenant({ n: 4 });
+    await fakeUpstream.script({ texts: [...CALM, LOUD] });
+    expect((await chat(other.key, ask("2+2?", { user: "u1" }))).status).toBe(200);
+    expect(embedCalls).toHaveLength(2);
+  });
+
+  it("reads a provider that ignores stream: true as a whole answer", async () => {
+    const t = await chatTenant({ n: 3 });
+    await plantEnthusiasm(t.key, "fan", true);
+    await fakeUpstream.script({ texts: [CALM[0], LOUD, CALM[1]], streams: false });
+    const res = await chat(t.key, ask("2+2?", { user: "fan" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await fakeUpstream.calls())[0].body.stream).toBe(true);
+    expect(res.body.choices[0].message.content).toBe(LOUD);
+    expect(res.body.pref.candidates.received).toBe(3);
+  });
+
+  it("a stream that breaks keeps the choices it finished, ranked, without asking again for them", async () => {
+    const t = await chatTenant({ n: 4 });
+    await fakeUpstream.script({ texts: [LOUD, CALM[0], CALM[1], CALM[2]], finishOrder: [0, 1, 2, 3], breakAfter: 2 });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.pref.candidates).toMatchObject({ requested: 4, received: 2, partial: true });
+    expect(res.body.pref.candidates.failures[0].kind).toBe("network");
+    expect(res.body.choices.map((c: any) => c.message.content).sort()).toEqual([LOUD, CALM[0]].sort());
+    expect(await fakeUpstream.calls()).toHaveLength(1);
+    expect(res.headers.get("x-pref-candidates")).toBe("2/4");
+  });
+
+  it("a stream that breaks before any choice finished is retried like any network failure", async () => {
+    const t = await chatTenant({ n: 2 });
+    await fakeUpstream.script({ texts: [LOUD, CALM[0]], breakAfter: 0, faults: [] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    // Every attempt breaks the same way: after the retries, a 502 in the API's error shape.
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toMatch(/^upstream/);
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    expect((await fakeUpstream.calls()).length).toBe(3); // the call and UPSTREAM_RETRIES = 2
+  });
+
+  it("an embedder failure while candidates arrive is a 502 JSON error, and the next request succeeds", async () => {
+    const t = await chatTenant({ n: 3 });
+    vi.restoreAllMocks();
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
+      new URL(new Request(input, init).url).host === "embeddings.fake" ? new Response("no", { status: 500 }) : realFetch(input, init),
+    );
+    await fakeUpstream.script({ texts: CALM, finishOrder: [2, 1, 0] });
+    const res = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe("embedder_error");
+    expect(res.headers.get("x-pref-overhead-ms")).toBeNull();
+    vi.restoreAllMocks();
+    fakeEmbeddings();
+    await fakeUpstream.script({ texts: CALM });
+    const ok = await chat(t.key, ask("2+2?", { user: "u" }));
+    expect(ok.status).toBe(200);
+    const overhead = ok.headers.get("x-pref-overhead-ms");
+    expect(overhead).toMatch(/^\d+$/);
+  });
+
+  it("a key seen before: a changed upstream setting is followed at once, a revoked key is refused (401 JSON)", async () => {
+    const t = await chatTenant({ n: 2 });
+    const created = await admin("POST", `/admin/tenants/${t.tenant}/keys`, {});
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    await fakeUpstream.script({ texts: CALM });
+    expect((await chat(key, ask("2+2?", { user: "u" }))).body.model).toBe("fake-model");
+    // The isolate remembers this key's plan; the admin changes the model behind it.
+    const set = await admin("PUT", `/admin/tenants/${t.tenant}/upstream`, { url: upstreamUrl(), model: "newer-model", n: 2 });
+    expect(set.status).toBe(200);
+    await fakeUpstream.script({ texts: CALM });
+    const res = await chat(key, ask("2+2?", { user: "u" }));
+    expect(res.status).toBe(200);
+    expect(res.body.model).toBe("newer-model");
+    expect((await fakeUpstream.calls()).at(-1)!.body.model).toBe("newer-model");
+
+    expect((await admin("DELETE", `/admin/tenants/${t.tenant}/keys/${created.body.id}`)).status).toBeLessThan(300);
+    const refused = await chat(key, ask("2+2?", { user: "u" }));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toMatch(/application\/json/);
+    expect(refused.body.error.code).toBeDefined();
+    // The tenant's other key still chats.
+    await fakeUpstream.script({ texts: CALM });
+    expect((await chat(t.key, ask("2+2?", { user: "u" }))).status).toBe(200);
+  });
+
+  it("counts chat volume in the tenant's metrics", async () => {
+    const t = await chatTenant({ n: 2 });
+    await fakeUpstream.script({ texts: CALM });
+    expect((await chat(t.key, ask("2+2?", { user: "u" }))).status).toBe(200);
+    expect((await chat(t.key, ask("3+3?", { user: "u" }))).status).toBe(200);
+    // A refused request is not counted.
+    expect((await chat(t.key, ask("hi", { temperature: 3 }))).status).toBe(400);
+    // Written behind (about a second later).
+    let metrics = (await admin("GET", `/admin/tenants/${t.tenant}/metrics?group=day`)).body;
+    for (let i = 0; i < 40 && metrics.volume.chat < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = (await admin("GET", `/admin/tenants/${t.tenant}/metrics?group=day`)).body;
+    }
+    expect(metrics.volume.chat).toBe(2);
+    expect(metrics.volume.rank).toBe(0);
   });
 });

@@ -1,23 +1,26 @@
 // POST /v1/chat/completions: OpenAI-compatible. Asks the upstream LLM for N candidates, embeds them with the
 // tenant's embedder, ranks them for the `user` and answers best first; with stream: true, the pick is streamed
-// once everything is ranked. The user's posterior is read while the upstream generates.
+// once everything is ranked. The upstream call starts before the request's read when the key was seen recently
+// (chat/plans.ts), the user's posterior is read while the upstream generates, and candidates are embedded as they
+// arrive (chat/arrivals.ts): docs/chat-latency.md.
 import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { candidateCounts, chatRequestSchema, forwardedBody, promptOf } from "../chat/request.ts";
+import { runInBackground } from "../background.ts";
+import { startGeneration, type GenerationRun } from "../chat/generation.ts";
+import { chatPlan, forgetPlan, knownPlan, rememberPlan, samePlan, type ChatPlan } from "../chat/plans.ts";
+import { chatRequestSchema, promptOf } from "../chat/request.ts";
 import { ChatCompletionSchema, completionBody, streamPayloads, type Completion } from "../chat/response.ts";
 import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
-import { embedAll, embedderFor } from "../embedders/index.ts";
-import { ApiError } from "../errors.ts";
+import { embedderFor, embeddingScope, embedTexts } from "../embedders/index.ts";
+import { countUsage } from "../metrics/usage.ts";
 import { router } from "../router.ts";
 import { commonErrors, conflictError, ErrorSchema, jsonBody, schemas, unprocessableError } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
 import { currentPosterior } from "../services/posterior.ts";
 import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
 import { rankCandidates } from "../services/ranking.ts";
-import { generateCandidates, UpstreamError, type GenerationResult } from "../upstream/client.ts";
-import { upstreamApiError } from "../upstream/faults.ts";
-import { resolveUpstream, upstreamModel } from "../upstream/settings.ts";
+import type { GenerationResult } from "../upstream/client.ts";
 
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
 
@@ -56,47 +59,58 @@ export function chatRoutes(cfg: Config) {
     const started = Date.now();
     const body = c.req.valid("json");
     const userId = body.user;
+    const keyHash = c.var.keyHash;
+    // A key seen recently in this isolate: its upstream call starts now, alongside the request's read (plans.ts).
+    const known = knownPlan(keyHash, started);
+    let run: GenerationRun | null = known ? startGeneration(known, body) : null;
+    const abandon = (err: unknown): never => {
+      run?.abort();
+      forgetPlan(keyHash);
+      throw err;
+    };
+
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId, { upstream: true });
+    const { db, core, session, basis } = await userContext(c, userId, { upstream: true }).catch(abandon);
     const { tenant } = session;
-    const upstream = resolveUpstream(cfg, tenant, c.env);
-    if (tenant.embedderKind === "vectors")
-      throw ApiError.unprocessable(
-        "text_not_supported",
-        "chat needs a text embedder to rank the upstream's answers, and this tenant's embedder is 'vectors' (admin: a tenant with embedder openai or workers-ai)",
-      );
+    let plan: ChatPlan;
+    try {
+      plan = chatPlan(cfg, tenant, c.env);
+    } catch (err) {
+      return abandon(err);
+    }
+    rememberPlan(keyHash, plan);
+    if (!run || !samePlan(run.plan, plan)) {
+      run?.abort();
+      run = startGeneration(plan, body);
+    }
+    const generation = run;
 
     const prompt = promptOf(body.messages);
-    const counts = candidateCounts(body, upstream.defaultN);
+    const counts = generation.counts;
     const options = body.pref ?? { explore: "none" as const, ask: true, criterion: "pref" as const, seed: undefined };
     const wantQuestion = userId !== undefined && options.ask && counts.returned >= 2;
 
-    let upstreamMs = 0;
-    const generate = async (): Promise<GenerationResult> => {
-      const t0 = Date.now();
-      try {
-        return await generateCandidates({ ...upstream.config, model: upstreamModel(upstream, body.model) }, forwardedBody(body), counts.generate);
-      } catch (err) {
-        throw err instanceof UpstreamError ? upstreamApiError(err) : err;
-      } finally {
-        upstreamMs = Date.now() - t0;
-      }
-    };
-    const [generation, current, answered] = await Promise.all([
-      generate(),
-      currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
-      wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
-    ]);
+    // Candidates are embedded as they arrive, in batches, through the isolate's embedding cache.
+    const embedder = embedderFor(tenant, c.env, cfg);
+    // Upstream answers are not held to the text limit: each is embedded by its first and last MAX_TEXT_BYTES / 2.
+    const embedOptions = { caller: tenant.id, maxTextBytes: cfg.maxTextBytes, cacheScope: embeddingScope(tenant, cfg) };
+    generation.arrivals.start(basis.d, (texts) => embedTexts(texts, embedder, basis.d, embedOptions));
 
-    const texts = generation.candidates.map((candidate) => candidate.text);
-    const E = await embedAll(
-      texts,
-      texts.map((_, i) => `candidates.${i}`),
-      embedderFor(tenant, c.env, cfg),
-      basis.d,
-      // Upstream answers are not held to the text limit: each is embedded by its first and last MAX_TEXT_BYTES / 2.
-      { caller: tenant.id, maxTextBytes: cfg.maxTextBytes },
-    );
+    let result: GenerationResult, current: Awaited<ReturnType<typeof currentPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>;
+    try {
+      [result, current, answered] = await Promise.all([
+        generation.result,
+        currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
+        wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
+      ]);
+    } catch (err) {
+      generation.abort();
+      throw err;
+    }
+    const upstreamMs = generation.upstreamMs();
+
+    const texts = result.candidates.map((candidate) => candidate.text);
+    const E = await generation.arrivals.matrix(texts.length);
     const ranking = rankCandidates(core, basis, current.posterior, E, texts.length, {
       explore: options.explore,
       seed: options.seed,
@@ -120,13 +134,13 @@ export function chatRoutes(cfg: Config) {
     }
 
     const eventId = newId("evt", 16);
-    const received = generation.candidates.length;
+    const received = result.candidates.length;
     const completion: Completion = {
       id: `chatcmpl-${eventId}`,
       created: Math.floor(started / 1000),
-      model: generation.model,
-      choices: ranking.map((r) => ({ text: texts[r.index], finishReason: generation.candidates[r.index].finishReason, score: r.score, sd: r.sd })),
-      usage: generation.usage,
+      model: result.model,
+      choices: ranking.map((r) => ({ text: texts[r.index], finishReason: result.candidates[r.index].finishReason, score: r.score, sd: r.sd })),
+      usage: result.usage,
       pref: {
         event_id: eventId,
         basis: basis.id,
@@ -136,7 +150,7 @@ export function chatRoutes(cfg: Config) {
           requested: counts.generate,
           received,
           partial: received < counts.generate,
-          failures: generation.failures.map((f) => ({ kind: f.kind, message: f.message })),
+          failures: result.failures.map((f) => ({ kind: f.kind, message: f.message })),
         },
         question,
       },
@@ -146,7 +160,9 @@ export function chatRoutes(cfg: Config) {
     c.header("x-pref-feedback-count", String(current.feedbackCount));
     c.header("x-pref-candidates", `${received}/${counts.generate}`);
     c.header("x-pref-event-id", eventId);
+    // What we added: the request's wall time so far minus the time the upstream was generating.
     c.header("x-pref-overhead-ms", String(Math.max(0, Date.now() - started - upstreamMs)));
+    runInBackground(c, "usage_count_failed", countUsage(db, tenant.id, "chat"));
 
     if (!body.stream) return c.json(completionBody(completion), 200);
     // Everything is computed: the stream only writes ready payloads, so it cannot fail or stall half way.

@@ -14,7 +14,7 @@ import { newId, vectorHash } from "../crypto.ts";
 import type { Db } from "../db/client.ts";
 import { usersRepo, type ExpectedRow, type NewFeedback, type SessionCheck } from "../db/repos/users.ts";
 import { HASH_SCHEMES } from "../db/schema.ts";
-import { embedAll, embedderFor, type CandidateInput } from "../embedders/index.ts";
+import { embedAll, embedderFor, embeddingScope, type CandidateInput } from "../embedders/index.ts";
 import type { TenantInfo } from "../domain.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
@@ -91,7 +91,12 @@ export async function recordComparison(c: Context<AppEnv>, cfg: Config, body: Co
   const embed = async (tenant: TenantInfo, d: number): Promise<Embedded> => {
     const by = `${tenant.embedderKind}\u0000${tenant.embedderId}\u0000${tenant.embedderModel}\u0000${d}`;
     if (embedded?.by === by) return embedded;
-    const E = await embedAll([body.chosen, body.rejected], ["chosen", "rejected"], embedderFor(tenant, c.env, cfg), d, { caller: tenant.id, maxTextBytes: cfg.maxTextBytes });
+    const E = await embedAll([body.chosen, body.rejected], ["chosen", "rejected"], embedderFor(tenant, c.env, cfg), d, {
+      caller: tenant.id,
+      maxTextBytes: cfg.maxTextBytes,
+      // A chat's candidates come back here as chosen and rejected: embedded once, with the same vectors.
+      cacheScope: embeddingScope(tenant, cfg),
+    });
     const hashes = await Promise.all([vectorHash(E.subarray(0, d)), vectorHash(E.subarray(d))]);
     if (hashes[0] === hashes[1] && !body.tie)
       throw ApiError.unprocessable("unprocessable", "chosen and rejected are the same response (send tie: true for a tie)", "rejected");

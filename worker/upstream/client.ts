@@ -1,6 +1,12 @@
 // Client for an upstream OpenAI-compatible chat completions endpoint (OpenAI, Workers AI's OpenAI endpoint,
 // Ollama, llama.cpp server, vLLM...). It asks for N candidate answers and never hangs: every call has a
 // deadline, 429/5xx are retried with backoff, and whatever subset of candidates arrives is returned.
+// With `stream`, the upstream is asked for server-sent events and each candidate is handed over (onCandidate)
+// the moment its choice finishes, so that the caller can embed it while the others are still being generated.
+import { readCompletionStream } from "./stream.ts";
+import { UpstreamError, type Candidate } from "./types.ts";
+
+export { UpstreamError, type Candidate, type UpstreamFailure } from "./types.ts";
 
 export interface UpstreamConfig {
   /** Base URL up to and including the API version, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". */
@@ -17,29 +23,12 @@ export interface UpstreamConfig {
   backoffMs: number;
   /** Whether to ask for all N in one call with `n`; providers that ignore `n` are topped up with single calls. */
   useN: boolean;
-}
-
-export type UpstreamFailure = "timeout" | "rate_limited" | "server_error" | "client_error" | "malformed" | "network";
-
-export class UpstreamError extends Error {
-  constructor(
-    readonly kind: UpstreamFailure,
-    message: string,
-    readonly upstreamStatus?: number,
-    /** The upstream's Retry-After (429), in seconds. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = "UpstreamError";
-  }
-}
-
-export interface Candidate {
-  text: string;
-  finishReason: string | null;
+  /** Ask for server-sent events (each choice handed over when it finishes); a whole answer is read as well. */
+  stream?: boolean;
 }
 
 export interface GenerationResult {
+  /** In arrival order (the order onCandidate saw them). */
   candidates: Candidate[];
   /** Calls made, counting retries. */
   calls: number;
@@ -54,12 +43,17 @@ export type ForwardedBody = Record<string, unknown> & { messages: unknown[] };
 
 const MAX_BACKOFF_MS = 4_000;
 
-export async function generateCandidates(
-  config: UpstreamConfig,
-  body: ForwardedBody,
-  n: number,
-  fetcher: typeof fetch = fetch,
-): Promise<GenerationResult> {
+export interface GenerateOptions {
+  fetcher?: typeof fetch;
+  /** Stops every call (and retry) of the generation; its result is then of no interest. */
+  signal?: AbortSignal;
+  /** Each candidate the moment it arrives, in the order of the result's candidates. */
+  onCandidate?: (candidate: Candidate) => void;
+  /** Ask for server-sent events, so that each choice arrives when it finishes rather than with the slowest. */
+  stream?: boolean;
+}
+
+export async function generateCandidates(config: UpstreamConfig, body: ForwardedBody, n: number, options: GenerateOptions = {}): Promise<GenerationResult> {
   const result: GenerationResult = {
     candidates: [],
     calls: 0,
@@ -68,14 +62,25 @@ export async function generateCandidates(
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
   };
   const deadline = config.deadlineMs === undefined ? Infinity : Date.now() + config.deadlineMs;
+  const call: CallContext = {
+    config,
+    body,
+    fetcher: options.fetcher ?? fetch,
+    deadline,
+    signal: options.signal,
+    stream: options.stream ?? config.stream === true,
+    deliver: (candidate) => {
+      result.candidates.push(candidate);
+      options.onCandidate?.(candidate);
+    },
+  };
   const collect = (outcome: PromiseSettledResult<CallOutcome>) => {
     if (outcome.status === "rejected") {
       result.failures.push(asUpstreamError(outcome.reason));
       return;
     }
-    const { choices, calls, usage, model } = outcome.value;
+    const { calls, usage, model } = outcome.value;
     result.calls += calls;
-    result.candidates.push(...choices);
     result.model = model ?? result.model;
     result.usage.prompt_tokens += usage.prompt_tokens;
     result.usage.completion_tokens += usage.completion_tokens;
@@ -83,7 +88,7 @@ export async function generateCandidates(
   };
 
   if (config.useN && n > 1) {
-    const [first] = await Promise.allSettled([callWithRetries(config, body, n, fetcher, deadline)]);
+    const [first] = await Promise.allSettled([callWithRetries(call, n)]);
     collect(first);
     // A provider that ignores `n` answers with one choice: top up with single calls in parallel.
     // A provider that failed outright is not hammered N more times, except when it refused the request (4xx):
@@ -93,9 +98,7 @@ export async function generateCandidates(
   }
   const missing = n - result.candidates.length;
   if (missing > 0) {
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: missing }, () => callWithRetries(config, body, 1, fetcher, deadline)),
-    );
+    const outcomes = await Promise.allSettled(Array.from({ length: missing }, () => callWithRetries(call, 1)));
     outcomes.forEach(collect);
   }
   return finish(result, n);
@@ -112,33 +115,43 @@ function finish(result: GenerationResult, n: number): GenerationResult {
 }
 
 interface CallOutcome {
-  choices: Candidate[];
   calls: number;
   usage: GenerationResult["usage"];
   model?: string;
 }
 
-async function callWithRetries(
-  config: UpstreamConfig,
-  body: ForwardedBody,
-  n: number,
-  fetcher: typeof fetch,
-  deadline: number,
-): Promise<CallOutcome> {
+interface CallContext {
+  config: UpstreamConfig;
+  body: ForwardedBody;
+  fetcher: typeof fetch;
+  deadline: number;
+  signal?: AbortSignal;
+  stream: boolean;
+  /** Hands one candidate over (to the result and the caller's onCandidate). */
+  deliver: (candidate: Candidate) => void;
+}
+
+async function callWithRetries(call: CallContext, n: number): Promise<CallOutcome> {
   let calls = 0;
   for (let attempt = 0; ; attempt++) {
     calls++;
+    let delivered = 0;
     try {
-      const outcome = await callOnce(config, body, n, fetcher, deadline);
+      const outcome = await callOnce(call, n, (candidate) => {
+        delivered++;
+        call.deliver(candidate);
+      });
       return { ...outcome, calls };
     } catch (err) {
       const error = asUpstreamError(err);
       const retryable = error.kind === "rate_limited" || error.kind === "server_error" || error.kind === "network";
-      if (!retryable || attempt >= config.retries) throw error;
-      const wait = retryAfterMs(error) ?? Math.min(config.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
+      // A stream that broke after handing over some choices keeps them; a retry would answer them twice.
+      if (!retryable || attempt >= call.config.retries || delivered > 0 || call.signal?.aborted) throw error;
+      const wait = retryAfterMs(error) ?? Math.min(call.config.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
       // A retry that could not even start before the deadline would only delay the answer.
-      if (Date.now() + wait >= deadline) throw error;
+      if (Date.now() + wait >= call.deadline) throw error;
       await sleep(wait);
+      if (call.signal?.aborted) throw error;
     }
   }
 }
@@ -148,39 +161,49 @@ function retryAfterMs(error: UpstreamError): number | undefined {
   return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
 }
 
-async function callOnce(
-  config: UpstreamConfig,
-  body: ForwardedBody,
-  n: number,
-  fetcher: typeof fetch,
-  deadline: number,
-): Promise<Omit<CallOutcome, "calls">> {
+async function callOnce(call: CallContext, n: number, deliver: (candidate: Candidate) => void): Promise<Omit<CallOutcome, "calls">> {
+  const { config, body, fetcher, deadline } = call;
   const timeoutMs = Math.min(config.timeoutMs, deadline - Date.now());
   if (timeoutMs <= 0) throw new UpstreamError("timeout", "the upstream deadline passed before this call could start");
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const stop = () => controller.abort();
+  call.signal?.addEventListener("abort", stop);
+  const failed = (what: string, err: unknown) => {
+    if (call.signal?.aborted) return new UpstreamError("network", "the generation was abandoned");
+    if (controller.signal.aborted) return new UpstreamError("timeout", `upstream did not ${what} within ${timeoutMs} ms`);
+    return err instanceof UpstreamError ? err : new UpstreamError("network", `upstream connection failed: ${(err as Error).message}`);
+  };
   try {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+    const streamed = call.stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false };
     let response: Response;
     try {
       response = await fetcher(`${config.baseUrl.replace(/\/+$/, "")}/chat/completions`, {
         method: "POST",
         headers,
-        body: JSON.stringify({ ...body, model: config.model, n, stream: false }),
+        body: JSON.stringify({ ...body, model: config.model, n, ...streamed }),
         signal: controller.signal,
       });
     } catch (err) {
-      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${timeoutMs} ms`);
+      if (controller.signal.aborted && !call.signal?.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${timeoutMs} ms`);
       throw new UpstreamError("network", `upstream unreachable: ${(err as Error).message}`);
     }
     // The deadline covers the body too: a server that sends headers and then stalls is a timeout.
+    if (response.ok && response.body && (response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+      try {
+        const summary = await readCompletionStream(response.body, deliver);
+        return { usage: summary.usage, model: summary.model };
+      } catch (err) {
+        throw failed("finish", err);
+      }
+    }
     let text: string;
     try {
       text = await response.text();
     } catch (err) {
-      if (controller.signal.aborted) throw new UpstreamError("timeout", `upstream did not finish within ${timeoutMs} ms`);
-      throw new UpstreamError("network", `upstream connection failed: ${(err as Error).message}`);
+      throw failed("finish", err);
     }
     if (!response.ok) {
       const status = response.status;
@@ -193,13 +216,17 @@ async function callOnce(
       if (status >= 500) throw new UpstreamError("server_error", `upstream error ${status}: ${detail}`, status);
       throw new UpstreamError("client_error", `upstream rejected the request (${status}): ${detail}`, status);
     }
-    return parseCompletion(text);
+    // A whole answer (no stream asked for, or a provider that ignores `stream`): every choice at once.
+    const { choices, ...rest } = parseCompletion(text);
+    for (const choice of choices) deliver(choice);
+    return rest;
   } finally {
     clearTimeout(timer);
+    call.signal?.removeEventListener("abort", stop);
   }
 }
 
-function parseCompletion(text: string): Omit<CallOutcome, "calls"> {
+function parseCompletion(text: string): Omit<CallOutcome, "calls"> & { choices: Candidate[] } {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -55,6 +55,7 @@ export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings):
       retries: cfg.upstream.retries,
       backoffMs: cfg.upstream.backoffMs,
       useN: own.useN ?? cfg.upstream.useN,
+      stream: cfg.upstream.stream,
     },
     defaultN: Math.min(own.n ?? cfg.chatDefaultN, MAX_CHAT_N),
     modelPassthrough: own.modelPassthrough ?? false,
