@@ -7,6 +7,8 @@ export interface UndeclaredVars {
   FEEDBACK_ATTEMPTS?: string;
   /** First retry backoff of upstream calls in ms (doubles each retry; default 250). */
   UPSTREAM_BACKOFF_MS?: string;
+  /** User store of tenants without their own: "d1" (default) or "durable-objects" (stores/select.ts). */
+  PREF_USER_STORE?: string;
 }
 
 /** What the configuration is read from: [vars] (typed by `npm run cf-typegen`); the Worker's env (env.ts) is one. */

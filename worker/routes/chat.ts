@@ -12,7 +12,7 @@ import { ApiError } from "../errors.ts";
 import { router } from "../router.ts";
 import { commonErrors, conflictError, ErrorSchema, jsonBody, schemas, unprocessableError } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
-import { currentPosterior } from "../services/posterior.ts";
+import { userPosterior } from "../services/user-state.ts";
 import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
 import { rankCandidates } from "../services/ranking.ts";
 import { generateCandidates, UpstreamError, type GenerationResult } from "../upstream/client.ts";
@@ -57,7 +57,8 @@ export function chatRoutes(cfg: Config) {
     const body = c.req.valid("json");
     const userId = body.user;
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId, { upstream: true });
+    const context = await userContext(c, userId, { upstream: true });
+    const { db, core, session, basis } = context;
     const { tenant } = session;
     const upstream = resolveUpstream(cfg, tenant, c.env);
     if (tenant.embedderKind === "vectors")
@@ -84,8 +85,8 @@ export function chatRoutes(cfg: Config) {
     };
     const [generation, current, answered] = await Promise.all([
       generate(),
-      currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
-      wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
+      userPosterior(context, userId),
+      wantQuestion ? answeredPairs(context, c.env, userId!, prompt) : [],
     ]);
 
     const texts = generation.candidates.map((candidate) => candidate.text);

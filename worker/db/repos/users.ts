@@ -38,7 +38,7 @@ export interface SessionCheck {
 const sessionUnchanged = sql`exists (select 1 from ${apiKeys} inner join ${tenants} on ${tenants.id} = ${apiKeys.tenantId}
   where ${apiKeys.keyHash} = ${p("keyHash")} and ${apiKeys.revokedAt} is null and ${tenants.id} = ${p("tenantId")}
   and ${tenants.embedderKind} = ${p("embedderKind")} and ${tenants.embedderId} = ${p("embedderId")} and ${tenants.embedderModel} is ${p("embedderModel")}
-  and ${effectiveBasisId} = ${p("basisId")})`;
+  and ${tenants.userStore} is ${p("userStore")} and ${effectiveBasisId} = ${p("basisId")})`;
 
 /**
  * The guarded write of a user's posterior: one upsert that fails with a NOT NULL violation on users.version
@@ -142,7 +142,7 @@ export const usersRepo = {
         logHead: expected.logHead,
         next: expected.version + 1,
         ...(session
-          ? { keyHash: session.keyHash, embedderKind: session.tenant.embedderKind, embedderId: session.tenant.embedderId, embedderModel: session.tenant.embedderModel }
+          ? { keyHash: session.keyHash, embedderKind: session.tenant.embedderKind, embedderId: session.tenant.embedderId, embedderModel: session.tenant.embedderModel, userStore: session.tenant.userStore }
           : {}),
       }),
     ];
