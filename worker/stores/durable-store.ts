@@ -4,6 +4,7 @@
 import type { Bindings } from "../env.ts";
 import type { TenantInfo } from "../domain.ts";
 import { archiveExportPage } from "./archive-export.ts";
+import { unwrap } from "./rpc-result.ts";
 import type { UserObject } from "./user-object.ts";
 import type { UserStore } from "./user-store.ts";
 
@@ -20,9 +21,10 @@ const address = (tenant: TenantInfo, userId: string) => ({ tenantId: tenant.id, 
 export const durableStore: UserStore = {
   kind: "durable-objects",
 
-  current: ({ c, tenant, basis }, userId) => userObject(c.env, tenant.id, userId).current(basis.id),
+  current: async ({ c, tenant, basis }, userId) => unwrap(await userObject(c.env, tenant.id, userId).current(basis.id)),
 
-  record: ({ c, tenant, basis }, input) => userObject(c.env, tenant.id, input.userId).record(address(tenant, input.userId), basis.id, tenant.embedderId, input),
+  record: async ({ c, tenant, basis }, input) =>
+    unwrap(await userObject(c.env, tenant.id, input.userId).record(address(tenant, input.userId), basis.id, tenant.embedderId, input)),
 
   delete: ({ env }, tenant, userId) => userObject(env, tenant.id, userId).remove(address(tenant, userId)),
 

@@ -18,6 +18,7 @@ import { metricsIncrement, predictComparison } from "../metrics/progressive.ts";
 import { residentBasis, type ResidentBasis } from "../services/bases.ts";
 import { appendObservation, checkPosterior, observationsOf } from "../services/posterior.ts";
 import type { ArchiveMessage } from "./archive-message.ts";
+import { refusalsAsValuesAsync, type RpcResult } from "./rpc-result.ts";
 import { USER_OBJECT_SCHEMA } from "./user-object-schema.ts";
 import type { ComparisonInput, CurrentUser, LogEntry, Recorded, UserData } from "./user-store.ts";
 
@@ -116,7 +117,11 @@ export class UserObject extends DurableObject<Bindings> {
   }
 
   /** The user's posterior under `basisId`; null if this object holds no user. */
-  async current(basisId: string): Promise<CurrentUser | null> {
+  current(basisId: string): Promise<RpcResult<CurrentUser | null>> {
+    return refusalsAsValuesAsync(() => this.currentIn(basisId));
+  }
+
+  private async currentIn(basisId: string): Promise<CurrentUser | null> {
     if (!this.state()) return null;
     const { core, basis } = await this.basis(basisId);
     const row = this.ctx.storage.transactionSync(() => this.stateIn(core, basis));
@@ -125,7 +130,11 @@ export class UserObject extends DurableObject<Bindings> {
   }
 
   /** Adds one comparison (idempotent by idempotency key and by comparison id). */
-  async record(at: UserAddress, basisId: string, embedderId: string, input: ComparisonInput): Promise<Recorded> {
+  record(at: UserAddress, basisId: string, embedderId: string, input: ComparisonInput): Promise<RpcResult<Recorded>> {
+    return refusalsAsValuesAsync(() => this.recordIn(at, basisId, embedderId, input));
+  }
+
+  private async recordIn(at: UserAddress, basisId: string, embedderId: string, input: ComparisonInput): Promise<Recorded> {
     const { core, basis } = await this.basis(basisId);
     // From here to the commit nothing awaits: this object's writes are serialized.
     const outcome = this.ctx.storage.transactionSync((): { recorded: Recorded; message?: ArchiveMessage } => {
