@@ -21,7 +21,8 @@ export interface ComparisonMessage {
   pPersonal: number;
   pPopulation: number;
   feedbackCountBefore: number;
-  metrics: { day: number; increment: MetricsIncrement };
+  /** Null for a comparison moved in from another store (counted there when it was recorded). */
+  metrics: { day: number; increment: MetricsIncrement } | null;
 }
 
 export interface DeleteMessage {

@@ -72,18 +72,21 @@ export async function archiveBatch(messages: readonly ArchiveMessage[], env: Bin
     await env.ARCHIVE.put(archiveKey(tenantId, now, await tag(list.map((m) => m.id))), body, { httpMetadata: { contentType: "application/x-ndjson" } });
   }
   const statements: D1PreparedStatement[] = [];
+  const today = Math.floor(now / 86_400_000);
   for (const m of fresh) {
-    const inc = m.metrics.increment;
-    statements.push(
-      db.prepare(METRICS_SQL).bind(m.tenantId, m.metrics.day, inc.bucket, m.basisId, inc.decided, inc.personalCorrect, inc.populationCorrect, inc.personalLogLoss, inc.populationLogLoss, inc.liftSquares, m.id),
-      db.prepare("insert into archive_seen (id, tenant_id, day) values (?, ?, ?) on conflict do nothing").bind(m.id, m.tenantId, m.metrics.day),
-    );
+    if (m.metrics) {
+      const inc = m.metrics.increment;
+      statements.push(
+        db.prepare(METRICS_SQL).bind(m.tenantId, m.metrics.day, inc.bucket, m.basisId, inc.decided, inc.personalCorrect, inc.populationCorrect, inc.personalLogLoss, inc.populationLogLoss, inc.liftSquares, m.id),
+      );
+    }
+    statements.push(db.prepare("insert into archive_seen (id, tenant_id, day) values (?, ?, ?) on conflict do nothing").bind(m.id, m.tenantId, today));
   }
   for (const m of messages)
     if (m.kind === "delete")
       statements.push(
         db.prepare("insert into archive_tombstones (tenant_id, user_id, deleted_at) values (?, ?, ?) on conflict do update set deleted_at = max(deleted_at, excluded.deleted_at)").bind(m.tenantId, m.userId, m.at),
       );
-  statements.push(db.prepare("delete from archive_seen where day < ?").bind(Math.floor(now / 86_400_000) - ARCHIVE_SEEN_DAYS));
+  statements.push(db.prepare("delete from archive_seen where day < ?").bind(today - ARCHIVE_SEEN_DAYS));
   await db.batch(statements);
 }

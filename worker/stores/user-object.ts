@@ -58,6 +58,35 @@ type LogRow = {
 const f64 = (b: ArrayBuffer) => new Float64Array(b.slice(0));
 const bytes = (v: Float64Array) => v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength);
 
+/** One comparison being moved in, as the source store holds it (embeddings in their stored text form). */
+export interface MovedEntry {
+  id: string;
+  promptHash: string;
+  chosen: string;
+  rejected: string;
+  chosenHash: string;
+  rejectedHash: string;
+  embedderId: string;
+  label: number;
+  eventId: string | null;
+  idempotencyKey: string | null;
+  requestHash: string;
+  basisId: string;
+  createdAt: number;
+  pPersonal: number | null;
+  pPopulation: number | null;
+  feedbackCountBefore: number | null;
+}
+
+/** The moved user as the object now holds it. */
+export interface Moved {
+  feedbackCount: number;
+  /** Entries that were new here. */
+  added: number;
+  mean: number[];
+  precisionChol: number[];
+}
+
 export interface UserAddress {
   tenantId: string;
   userId: string;
@@ -190,6 +219,51 @@ export class UserObject extends DurableObject<Bindings> {
     });
     if (outcome.message) await this.send([outcome.message]);
     return outcome.recorded;
+  }
+
+  /**
+   * Moving a user here from another store (services/move-tenant.ts): adds the log entries it does not hold yet (by
+   * comparison id: re-running a move adds nothing twice, and comparisons that arrived here meanwhile stay), then
+   * re-fits the posterior exactly from the whole log under `basisId` and stores it. The moved comparisons go to the
+   * archive too (their metrics were counted where they were first recorded).
+   */
+  importLog(at: UserAddress, basisId: string, entries: MovedEntry[]): Promise<RpcResult<Moved>> {
+    return refusalsAsValuesAsync(async () => {
+      const { core, basis } = await this.basis(basisId);
+      const { moved, messages } = this.ctx.storage.transactionSync(() => {
+        const messages: ArchiveMessage[] = [];
+        for (const e of entries) {
+          if (this.sql.exec("select 1 from log where id = ?", e.id).toArray().length > 0) continue;
+          const seq = this.sql.exec<{ seq: number }>(
+            `insert into log (id, prompt_hash, chosen, rejected, chosen_hash, rejected_hash, embedder_id, label, event_id, idempotency_key,
+               request_hash, basis_id, created_at, p_personal, p_population, feedback_count_before)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning seq`,
+            e.id, e.promptHash, e.chosen, e.rejected, e.chosenHash, e.rejectedHash, e.embedderId, e.label, e.eventId, e.idempotencyKey,
+            e.requestHash, e.basisId, e.createdAt, e.pPersonal, e.pPopulation, e.feedbackCountBefore,
+          ).one().seq;
+          messages.push({
+            kind: "comparison", tenantId: at.tenantId, userId: at.userId, id: e.id, userSeq: seq, promptHash: e.promptHash, chosen: e.chosen,
+            rejected: e.rejected, label: e.label, embedderId: e.embedderId, basisId: e.basisId, createdAt: e.createdAt,
+            pPersonal: e.pPersonal ?? NaN, pPopulation: e.pPopulation ?? NaN, feedbackCountBefore: e.feedbackCountBefore ?? -1, metrics: null,
+          });
+          this.sql.exec("insert into outbox (id, body) values (?, ?)", e.id, JSON.stringify(messages[messages.length - 1]));
+        }
+        const n = this.sql.exec<{ n: number; first: number | null; last: number | null }>("select count(*) as n, min(created_at) as first, max(created_at) as last from log").one();
+        if (n.n === 0) return { moved: { feedbackCount: 0, added: 0, mean: [] as number[], precisionChol: [] as number[] }, messages };
+        // A placeholder row in another basis makes stateIn re-fit from the log and store the result.
+        this.sql.exec(
+          `insert into state (k, tenant_id, user_id, basis_id, j, mean, precision_chol, observations, feedback_count, version, created_at, updated_at)
+           values (1, ?, ?, '', 0, x'', x'', x'', ?, 0, ?, ?)
+           on conflict (k) do update set basis_id = '', feedback_count = excluded.feedback_count, updated_at = max(updated_at, excluded.updated_at)`,
+          at.tenantId, at.userId, n.n, n.first, n.last,
+        );
+        const row = this.stateIn(core, basis)!;
+        const g = this.gaussian(row);
+        return { moved: { feedbackCount: row.feedback_count, added: messages.length, mean: Array.from(g.mean), precisionChol: Array.from(g.precisionChol) }, messages };
+      });
+      for (let i = 0; i < messages.length; i += 50) await this.send(messages.slice(i, i + 50));
+      return moved;
+    });
   }
 
   /** The stored comparison under this idempotency key: a replay (duplicate) or a conflict; null if none. */
