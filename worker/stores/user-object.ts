@@ -225,9 +225,10 @@ export class UserObject extends DurableObject<Bindings> {
    * Moving a user here from another store (services/move-tenant.ts): adds the log entries it does not hold yet (by
    * comparison id: re-running a move adds nothing twice, and comparisons that arrived here meanwhile stay), then
    * re-fits the posterior exactly from the whole log under `basisId` and stores it. The moved comparisons go to the
-   * archive too (their metrics were counted where they were first recorded).
+   * archive too (their metrics were counted where they were first recorded); `archive: false` is for synthetic
+   * users written straight into the store by `npm run bench:scale`, which have no archive to join.
    */
-  importLog(at: UserAddress, basisId: string, entries: MovedEntry[]): Promise<RpcResult<Moved>> {
+  importLog(at: UserAddress, basisId: string, entries: MovedEntry[], { archive = true }: { archive?: boolean } = {}): Promise<RpcResult<Moved>> {
     return refusalsAsValuesAsync(async () => {
       const { core, basis } = await this.basis(basisId);
       const { moved, messages } = this.ctx.storage.transactionSync(() => {
@@ -246,7 +247,8 @@ export class UserObject extends DurableObject<Bindings> {
             rejected: e.rejected, label: e.label, embedderId: e.embedderId, basisId: e.basisId, createdAt: e.createdAt,
             pPersonal: e.pPersonal ?? NaN, pPopulation: e.pPopulation ?? NaN, feedbackCountBefore: e.feedbackCountBefore ?? -1, metrics: null,
           });
-          this.sql.exec("insert into outbox (id, body) values (?, ?)", e.id, JSON.stringify(messages[messages.length - 1]));
+          if (archive) this.sql.exec("insert into outbox (id, body) values (?, ?)", e.id, JSON.stringify(messages[messages.length - 1]));
+          else messages.pop();
         }
         const n = this.sql.exec<{ n: number; first: number | null; last: number | null }>("select count(*) as n, min(created_at) as first, max(created_at) as last from log").one();
         if (n.n === 0) return { moved: { feedbackCount: 0, added: 0, mean: [] as number[], precisionChol: [] as number[] }, messages };
@@ -350,8 +352,11 @@ export class UserObject extends DurableObject<Bindings> {
       .toArray();
   }
 
-  /** Bytes of this object's database (for docs/scale.md and the benchmark). */
-  databaseSize(): number {
-    return this.ctx.storage.sql.databaseSize;
+  /** Bytes of this object's database, and of the state row the hot path reads (docs/scale.md, bench:scale). */
+  sizes(): { database: number; hot: number } {
+    const hot = this.sql
+      .exec<{ n: number | null }>("select length(tenant_id) + length(user_id) + length(basis_id) + length(mean) + length(precision_chol) + length(observations) + 6 * 8 as n from state")
+      .toArray()[0]?.n;
+    return { database: this.ctx.storage.sql.databaseSize, hot: hot ?? 0 };
   }
 }
