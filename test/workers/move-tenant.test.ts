@@ -1,7 +1,7 @@
 // Moving a tenant from the D1 store to the Durable-Object store: every user and their log copied, each moved
 // posterior verified against an exact re-fit, re-runnable without copying twice, writes during the move kept.
 import { describe, expect, it } from "vitest";
-import { admin, call, expectRefitted, makeBasis, setupTenant, vectors } from "./helpers.ts";
+import { admin, call, env, expectRefitted, makeBasis, setupTenant, vectors } from "./helpers.ts";
 
 const d = 8;
 const move = (tenant: string, body: object) => admin("POST", `/admin/tenants/${tenant}/user-store/move`, { to: "durable-objects", ...body });
@@ -55,5 +55,25 @@ describe("moving a tenant D1 -> Durable Objects", () => {
     expect(noSince.status).toBe(400);
     expect(noSince.body.error.field).toBe("since");
     expect((await admin("GET", `/admin/tenants/${t.tenant}`)).body.user_store).toBe("d1");
+  });
+});
+
+describe("a D1 write decided before the switch", () => {
+  it("loses once the tenant is on Durable Objects: nothing lands in D1 after the switch", async () => {
+    const { getDb } = await import("../../worker/db/client.ts");
+    const { usersRepo } = await import("../../worker/db/repos/users.ts");
+    const t = await setupTenant({ store: "d1" });
+    const [a, b] = vectors(2, d, 90).map((embedding) => ({ embedding }));
+    expect((await call("POST", "/v1/feedback", { key: t.key, body: { user: "late", prompt: "p", chosen: a, rejected: b } })).status).toBe(200);
+    const row = (await env.DB.prepare("select version, j from users where tenant_id = ? and user_id = 'late'").bind(t.tenant).first<{ version: number; j: number }>())!;
+    const head = (await env.DB.prepare("select max(seq) as s from feedback where tenant_id = ?").bind(t.tenant).first<{ s: number }>())!.s;
+    const state = { basisId: t.basis.id, J: row.j, mean: new Float64Array(row.j), precisionChol: new Float64Array(row.j * row.j).map((_, k) => (k % (row.j + 1) === 0 ? 1 : 0)), observations: new Float64Array(0), feedbackCount: 1 };
+    const db = getDb(env.DB, 10_000);
+    // Decided under user_store = d1 (null); the switch happens in between.
+    await env.DB.prepare("update tenants set user_store = 'durable-objects' where id = ?").bind(t.tenant).run();
+    expect(await usersRepo.write(db, t.tenant, "late", { version: row.version, logHead: head }, state, Date.now(), undefined, undefined, undefined, null)).toBeNull();
+    expect(await usersRepo.write(db, t.tenant, "new-user", { version: 0, logHead: null }, state, Date.now(), undefined, undefined, undefined, null)).toBeNull();
+    expect((await env.DB.prepare("select count(*) as n from users where tenant_id = ?").bind(t.tenant).first<{ n: number }>())!.n).toBe(1);
+    expect((await env.DB.prepare("select version from users where tenant_id = ? and user_id = 'late'").bind(t.tenant).first<{ version: number }>())!.version).toBe(row.version);
   });
 });

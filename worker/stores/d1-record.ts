@@ -62,6 +62,6 @@ export async function writeComparisonD1(
     feedbackCountBefore: stored.feedbackCount,
   };
   const metrics = { day: dayOf(input.now), increment: metricsIncrement(prediction, label, stored.feedbackCount) };
-  const written = await usersRepo.write(db, tenant.id, input.userId, stored.expected, state, input.now, log, session, metrics);
+  const written = await usersRepo.write(db, tenant.id, input.userId, stored.expected, state, input.now, log, session, metrics, tenant.userStore);
   return written ? { state, written } : null;
 }
