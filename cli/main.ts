@@ -6,6 +6,7 @@ import { registerEmbed } from "./commands/embed.ts";
 import { registerEval } from "./commands/eval.ts";
 import { registerLabelBasis } from "./commands/label-basis.ts";
 import { registerMakeAttributes } from "./commands/make-attributes.ts";
+import { registerMoveTenant } from "./commands/move-tenant.ts";
 import { registerProductionBasis } from "./commands/production-basis.ts";
 import { registerPull } from "./commands/pull.ts";
 import { registerRollout } from "./commands/rollout.ts";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDeploy(program);
   registerPull(program);
   registerRollout(program);
+  registerMoveTenant(program);
   return program;
 }
 

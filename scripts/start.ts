@@ -1,6 +1,6 @@
 // `npm start`: the whole product on this machine, offline, in one command. Local D1 persists under
 // .wrangler/state between runs. Honours PREF_PORT, PREF_DEV_KEY, PREF_ADMIN_TOKEN and, for chat,
-// PREF_UPSTREAM_URL / PREF_UPSTREAM_KEY / PREF_UPSTREAM_MODEL, PREF_BASIS (another basis artifact to seed)
+// PREF_UPSTREAM_URL / PREF_UPSTREAM_KEY / PREF_UPSTREAM_MODEL, PREF_USER_STORE (d1 or durable-objects), PREF_BASIS (another basis artifact to seed)
 // and PREF_STATE_DIR (where the local D1 lives). Ctrl-C stops everything it started.
 import path from "node:path";
 import { DEFAULT_ADMIN_TOKEN, DEFAULT_DEV_KEY, startLocalStack, type LocalStack } from "./local-stack.ts";
@@ -11,6 +11,9 @@ const upstreamVars: Record<string, string> = {};
 if (env.PREF_UPSTREAM_URL) upstreamVars.UPSTREAM_URL = env.PREF_UPSTREAM_URL;
 if (env.PREF_UPSTREAM_KEY) upstreamVars.UPSTREAM_API_KEY = env.PREF_UPSTREAM_KEY;
 if (env.PREF_UPSTREAM_MODEL) upstreamVars.UPSTREAM_MODEL = env.PREF_UPSTREAM_MODEL;
+// PREF_USER_STORE=durable-objects: tenants without their own store setting (the dev tenant) keep their users in
+// Durable Objects (SQLite, under the state dir), archived through the local queue to the local R2 (docs/scale.md).
+if (env.PREF_USER_STORE) upstreamVars.PREF_USER_STORE = env.PREF_USER_STORE;
 
 let stack: LocalStack | undefined;
 let stopping = false;

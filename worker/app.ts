@@ -17,6 +17,7 @@ import { adminLimitsRoutes } from "./routes/admin-limits.ts";
 import { adminMetricsRoutes } from "./routes/admin-metrics.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
 import { adminTenantRoutes } from "./routes/admin-tenants.ts";
+import { adminUserStoreRoutes } from "./routes/admin-user-store.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -63,6 +64,7 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
     adminLimitsRoutes,
     adminMaintenanceRoutes,
     adminFeedbackRoutes,
+    adminUserStoreRoutes,
     adminMetricsRoutes,
   ];
   for (const routesOf of routes) app.route("/", routesOf(cfg));

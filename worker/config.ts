@@ -9,6 +9,8 @@ export interface UndeclaredVars {
   UPSTREAM_BACKOFF_MS?: string;
   /** "true": chat asks the upstream for server-sent events (default false; docs/chat-latency.md). */
   UPSTREAM_STREAM?: string;
+  /** User store of tenants without their own: "d1" (default) or "durable-objects" (stores/select.ts). */
+  PREF_USER_STORE?: string;
 }
 
 /** What the configuration is read from: [vars] (typed by `npm run cf-typegen`); the Worker's env (env.ts) is one. */

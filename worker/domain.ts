@@ -1,7 +1,7 @@
 // The nouns the Worker passes between its layers: a tenant as a request sees it, the API key it came with, and a
 // user's posterior as stored. Repositories (db/repos/) produce them; services, limits, embedders and the upstream
 // client consume them.
-import type { EmbedderKind } from "./db/schema.ts";
+import type { EmbedderKind, UserStoreKind } from "./db/schema.ts";
 
 export interface TenantInfo {
   id: string;
@@ -14,6 +14,8 @@ export interface TenantInfo {
   upstream: TenantUpstream | null;
   /** Rate-limit plan and daily quota of the tenant's keys (each null = the service default / none). */
   limits: TenantLimits;
+  /** Where the tenant's users live; null = the Worker's default (stores/select.ts). */
+  userStore: UserStoreKind | null;
 }
 
 export interface TenantLimits {

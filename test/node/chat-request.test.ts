@@ -44,6 +44,7 @@ describe("upstream settings", () => {
     basisId: "b",
     upstream: { url: null, model: null, n: null, useN: null, keySecret: null, modelPassthrough: null, ...upstream },
     limits: { plan: null, dailyQuota: null },
+    userStore: null,
   });
   const env = (vars: Record<string, string>) => vars as unknown as Bindings;
 

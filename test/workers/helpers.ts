@@ -93,14 +93,16 @@ export interface TenantSetup {
 }
 
 /** Uploads a basis (unless given an existing one), creates a tenant on it and an API key. */
-export async function setupTenant(o: { basis?: BasisArtifact; upload?: boolean; embedder?: { kind: string; id?: string; model?: string } } = {}): Promise<TenantSetup> {
+export async function setupTenant(
+  o: { basis?: BasisArtifact; upload?: boolean; embedder?: { kind: string; id?: string; model?: string }; store?: "d1" | "durable-objects" } = {},
+): Promise<TenantSetup> {
   const basis = o.basis ?? makeBasis();
   if (o.upload !== false) {
     const up = await admin("POST", "/admin/bases", basis);
     if (up.status !== 201 && up.status !== 409) throw new Error(`basis upload: ${up.status} ${JSON.stringify(up.body)}`);
   }
   const embedder = { kind: "vectors", id: basis.embedder.id, ...(o.embedder ?? {}) };
-  const t = await admin("POST", "/admin/tenants", { name: unique("tenant"), embedder, basis: basis.id });
+  const t = await admin("POST", "/admin/tenants", { name: unique("tenant"), embedder, basis: basis.id, ...(o.store ? { user_store: o.store } : {}) });
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
   const k = await admin("POST", `/admin/tenants/${t.body.id}/keys`, { name: "test" });
   if (k.status !== 201) throw new Error(`key: ${k.status} ${JSON.stringify(k.body)}`);

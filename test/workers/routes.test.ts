@@ -39,6 +39,7 @@ describe("service routes", () => {
         "/admin/tenants/{tenant}/feedback",
         "/admin/tenants/{tenant}/metrics",
         "/admin/tenants/{tenant}/upstream",
+        "/admin/tenants/{tenant}/user-store/move",
         "/admin/tenants/{tenant}/limits",
         "/admin/maintenance/rekey-hashes",
         "/admin/bases",

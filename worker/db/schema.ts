@@ -8,6 +8,11 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 import { embedding, f64, lowerTriangular } from "./columns.ts";
 
 export const EMBEDDER_KINDS = ["vectors", "openai", "workers-ai"] as const;
+
+/** Where a tenant's end users (posterior + raw log) live: D1 (this database), or one SQLite-backed Durable Object
+ * per user (docs/scale.md). */
+export const USER_STORES = ["d1", "durable-objects"] as const;
+export type UserStoreKind = (typeof USER_STORES)[number];
 export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
 
 /** A basis artifact (what `pref train` writes), global and immutable once uploaded; activated per tenant. */
@@ -58,6 +63,8 @@ export const tenants = sqliteTable("tenants", {
   rateLimitPlan: text("rate_limit_plan"),
   /** Requests per API key per UTC day; null = no quota. */
   dailyQuota: integer("daily_quota"),
+  /** The tenant's user store (USER_STORES); null = the Worker's PREF_USER_STORE, else "d1". */
+  userStore: text("user_store", { enum: USER_STORES }),
 });
 
 /** Tenant API keys, stored only as SHA-256 hashes. */
@@ -245,3 +252,29 @@ export type BasisRow = typeof bases.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type FeedbackRow = typeof feedback.$inferSelect;
+
+/**
+ * Comparisons of Durable-Object tenants the archive consumer has already taken (stores/archive.ts): the queue may
+ * redeliver, and a comparison must reach the R2 archive and the metrics rollup once. Pruned after ARCHIVE_SEEN_DAYS
+ * (longer than any redelivery), so it stays a few days of comparisons, not the whole log.
+ */
+export const archiveSeen = sqliteTable(
+  "archive_seen",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    day: integer("day").notNull(),
+  },
+  (t) => [index("archive_seen_day").on(t.day)],
+);
+
+/** Users of Durable-Object tenants deleted after their comparisons were archived: the export leaves them out. */
+export const archiveTombstones = sqliteTable(
+  "archive_tombstones",
+  {
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    deletedAt: integer("deleted_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
+);

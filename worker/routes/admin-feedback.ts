@@ -1,6 +1,7 @@
 // GET /admin/tenants/{tenant}/feedback: the tenant's comparison log as NDJSON in seq order, resumable from any seq
-// (what `pref pull` pages through into a file `pref train` reads). Streamed from D1 in small pages, so a large
-// export holds a few hundred rows in memory at a time.
+// (what `pref pull` pages through into a file `pref train` reads). Streamed in small pages from the tenant's user
+// store (D1's log table, or the R2 archive of a Durable-Object tenant), so a large export holds a few hundred rows in
+// memory at a time.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { feedbackExportRepo } from "../db/repos/feedback-export.ts";
@@ -10,6 +11,7 @@ import { tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
 import { ErrorSchema, notFoundError } from "../schemas.ts";
 import { ExportLines } from "../services/feedback-export.ts";
+import { storeFor } from "../stores/select.ts";
 
 /** Rows per D1 query while streaming. */
 const READ_PAGE = 500;
@@ -51,23 +53,28 @@ export function adminFeedbackRoutes(_cfg: Config) {
     const { tenant } = c.req.valid("param");
     const q = c.req.valid("query");
     const db = c.var.db;
-    if (!(await tenantsRepo.get(db, tenant))) throw ApiError.notFound(`unknown tenant ${JSON.stringify(tenant)}`, "tenant");
+    const row = await tenantsRepo.get(db, tenant);
+    if (!row) throw ApiError.notFound(`unknown tenant ${JSON.stringify(tenant)}`, "tenant");
+    // The tenant's user store pages its log: D1's table, or the archive the Durable Objects feed (stores/).
+    const store = storeFor(row, c.env);
     const lines = new ExportLines(c.env, tenant, q.raw_user_ids);
     const headers: Record<string, string> = { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" };
-    if (q.with_remaining) headers["x-pref-remaining"] = String(await feedbackExportRepo.remaining(db, tenant, q.after));
+    // A count is cheap on D1's index; the archive is not counted (it would mean reading it).
+    if (q.with_remaining && store.kind === "d1") headers["x-pref-remaining"] = String(await feedbackExportRepo.remaining(db, tenant, q.after));
     const encoder = new TextEncoder();
     let after = q.after;
     let left = q.limit;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        const rows = left > 0 ? await feedbackExportRepo.page(db, tenant, after, Math.min(READ_PAGE, left)) : [];
+        const page = left > 0 ? await store.exportPage({ db, env: c.env }, tenant, after, Math.min(READ_PAGE, left)) : { rows: [], next: null };
+        const rows = page.rows;
         if (rows.length === 0) return controller.close();
         const text: string[] = [];
         for (const r of rows) text.push(await lines.line(r));
         controller.enqueue(encoder.encode(`${text.join("\n")}\n`));
         after = rows[rows.length - 1].seq;
         left -= rows.length;
-        if (rows.length < READ_PAGE) left = 0;
+        if (page.next === null) left = 0;
       },
     });
     return new Response(body, { status: 200, headers }) as never;

@@ -7,7 +7,7 @@ import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
 import { type Activation, basisHistoryRepo } from "../db/repos/basis-history.ts";
 import { tenantsRepo } from "../db/repos/tenants.ts";
-import { EMBEDDER_KINDS, type TenantRow } from "../db/schema.ts";
+import { EMBEDDER_KINDS, USER_STORES, type TenantRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { idSlug, tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
@@ -33,6 +33,7 @@ const Tenant = z
     basis: z.string().nullable().openapi({ description: "Explicitly activated basis (null = the service default)" }),
     upstream: TenantUpstreamSchema,
     limits: TenantLimitsSchema,
+    user_store: z.enum(USER_STORES).nullable().openapi({ description: "Where the tenant's users live (null = the service default, PREF_USER_STORE; docs/scale.md)" }),
     created_at: z.string(),
   })
   .openapi("Tenant");
@@ -66,6 +67,7 @@ const tenantView = (t: TenantRow) => ({
   basis: t.basisId,
   upstream: upstreamView(t),
   limits: limitsView(t),
+  user_store: t.userStore,
   created_at: iso(t.createdAt),
 });
 
@@ -84,6 +86,7 @@ export function adminTenantRoutes(_cfg: Config) {
             name: z.string().min(1).max(256),
             embedder: Embedder,
             basis: idSlug.optional(),
+            user_store: z.enum(USER_STORES).optional().openapi({ description: "Where its users live (default: the service default). Moving later: POST /admin/tenants/{tenant}/user-store/move" }),
           })
           .openapi("NewTenant"),
       ),
@@ -153,6 +156,7 @@ export function adminTenantRoutes(_cfg: Config) {
         upstreamModelPassthrough: null,
         rateLimitPlan: null,
         dailyQuota: null,
+        userStore: body.user_store ?? null,
       };
       await tenantsRepo.insert(db, row);
       return c.json(tenantView(row), 201);

@@ -17,7 +17,7 @@ import { countUsage } from "../metrics/usage.ts";
 import { router } from "../router.ts";
 import { commonErrors, conflictError, ErrorSchema, jsonBody, schemas, unprocessableError } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
-import { currentPosterior } from "../services/posterior.ts";
+import { userPosterior } from "../services/user-state.ts";
 import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
 import { rankCandidates } from "../services/ranking.ts";
 import type { GenerationResult } from "../upstream/client.ts";
@@ -70,7 +70,8 @@ export function chatRoutes(cfg: Config) {
     };
 
     // No user: the population prior ranks, and nothing is read or written for anyone ("" matches no user row).
-    const { db, core, session, basis } = await userContext(c, userId, { upstream: true }).catch(abandon);
+    const context = await userContext(c, userId, { upstream: true }).catch(abandon);
+    const { db, core, session, basis } = context;
     const { tenant } = session;
     let plan: ChatPlan;
     try {
@@ -96,12 +97,12 @@ export function chatRoutes(cfg: Config) {
     const embedOptions = { caller: tenant.id, maxTextBytes: cfg.maxTextBytes, cacheScope: embeddingScope(tenant, cfg) };
     generation.arrivals.start(basis.d, (texts) => embedTexts(texts, embedder, basis.d, embedOptions));
 
-    let result: GenerationResult, current: Awaited<ReturnType<typeof currentPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>;
+    let result: GenerationResult, current: Awaited<ReturnType<typeof userPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>;
     try {
       [result, current, answered] = await Promise.all([
         generation.result,
-        currentPosterior(db, core, tenant.id, userId ?? "", session.user, basis),
-        wantQuestion && session.user ? answeredPairs(db, c.env, tenant.id, userId!, prompt) : [],
+        userPosterior(context, userId),
+        wantQuestion ? answeredPairs(context, c.env, userId!, prompt) : [],
       ]);
     } catch (err) {
       generation.abort();

@@ -6,7 +6,7 @@ import type { Config } from "../config.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { userContext } from "../services/context.ts";
-import { currentPosterior } from "../services/posterior.ts";
+import { userPosterior } from "../services/user-state.ts";
 import { runInBackground } from "../background.ts";
 import { countUsage } from "../metrics/usage.ts";
 import { answeredPairs, exclusionMask, nextQuestion, QUESTION_CRITERIA } from "../services/questions.ts";
@@ -57,12 +57,13 @@ export function questionRoutes(cfg: Config) {
   return router().openapi(route, async (c) => {
     const body = c.req.valid("json");
     const n = body.candidates.length;
-    const { db, core, session, basis } = await userContext(c, body.user);
+    const context = await userContext(c, body.user);
+    const { db, core, session, basis } = context;
     const fields = body.candidates.map((_, i) => `candidates.${i}`);
     const [E, current, answered] = await Promise.all([
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
-      currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
-      session.user ? answeredPairs(db, c.env, session.tenant.id, body.user, body.prompt) : [],
+      userPosterior(context, body.user),
+      answeredPairs(context, c.env, body.user, body.prompt),
     ]);
     const question = nextQuestion(core, cfg, {
       posterior: current.posterior,

@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
-import { currentPosterior } from "../services/posterior.ts";
+import { userPosterior } from "../services/user-state.ts";
 import { userContext } from "../services/context.ts";
 import { EXPLORE_MODES, rankCandidates } from "../services/ranking.ts";
 
@@ -62,11 +62,12 @@ export function rankRoutes(cfg: Config) {
 
   return router().openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const { db, core, session, basis } = await userContext(c, body.user);
+    const context = await userContext(c, body.user);
+    const { db, core, session, basis } = context;
     const fields = body.candidates.map((_, i) => `candidates.${i}`);
     const [E, current] = await Promise.all([
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
-      currentPosterior(db, core, session.tenant.id, body.user, session.user, basis),
+      userPosterior(context, body.user),
     ]);
     const ranking = rankCandidates(core, basis, current.posterior, E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
     runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, "rank"));

@@ -4,14 +4,13 @@ import { createMiddleware } from "hono/factory";
 import { router } from "../router.ts";
 import { rowsOf } from "../../core/artifact.ts";
 import type { Config } from "../config.ts";
-import { usersRepo } from "../db/repos/users.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { commonErrors, conflictError, jsonResponse, notFoundError, schemas } from "../schemas.ts";
 import { sessionFor, userContext } from "../services/context.ts";
 import { keyedForm } from "../services/hashes.ts";
-import { currentPosterior, marginalSd } from "../services/posterior.ts";
-import { writtenUsers } from "../services/written-users.ts";
+import { marginalSd } from "../services/posterior.ts";
+import { storeFor } from "../stores/select.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -120,9 +119,9 @@ export function userRoutes(cfg: Config) {
   return router()
     .openapi(getRoute, async (c) => {
       const { user: userId } = c.req.valid("param");
-      const { db, core, session, basis } = await userContext(c, userId);
-      if (!session.user) throw unknownUser(userId);
-      const current = await currentPosterior(db, core, session.tenant.id, userId, session.user, basis);
+      const { store, scope, basis } = await userContext(c, userId);
+      const current = await store.current(scope, userId);
+      if (!current) throw unknownUser(userId);
       const sd = marginalSd(current.posterior);
       const weights = Array.from(current.posterior.mean, (mean, base) => ({
         base,
@@ -131,18 +130,19 @@ export function userRoutes(cfg: Config) {
         sd: sd[base],
       }));
       return c.json(
-        { user: userId, basis: basis.id, feedback_count: current.feedbackCount, weights, updated_at: iso(session.user.updatedAt) },
+        { user: userId, basis: basis.id, feedback_count: current.feedbackCount, weights, updated_at: iso(current.updatedAt) },
         200,
       );
     })
     .openapi(exportRoute, async (c) => {
       const { user: userId } = c.req.valid("param");
       const db = c.var.db;
-      const { tenant, user } = await sessionFor(c, userId, { observations: true });
+      const { tenant, user: stored } = await sessionFor(c, userId, { observations: true });
+      const user = await storeFor(tenant, c.env).exportUser({ db, env: c.env }, tenant, userId, stored);
       if (!user) throw unknownUser(userId);
-      const log = await usersRepo.logQuery(db, tenant.id, userId);
+      const log = user.log;
       const J = user.J;
-      const obs = user.observations ?? new Float64Array(0);
+      const obs = user.observations;
       const observations = Array.from({ length: obs.length / (J + 1) }, (_, i) => ({
         label: obs[i * (J + 1)],
         z: Array.from(obs.subarray(i * (J + 1) + 1, (i + 1) * (J + 1))),
@@ -183,9 +183,7 @@ export function userRoutes(cfg: Config) {
       const { user: userId } = c.req.valid("param");
       const db = c.var.db;
       const { tenant } = await sessionFor(c, userId);
-      const deleted = await usersRepo.delete(db, tenant.id, userId);
-      // Not needed for correctness (a write built on it would find the row gone and fall back), only to spare that.
-      writtenUsers.forget(tenant.id, userId);
+      const deleted = await storeFor(tenant, c.env).delete({ db, env: c.env }, tenant, userId);
       if (!deleted) throw unknownUser(userId);
       return c.body(null, 204);
     });

@@ -9,6 +9,8 @@ import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { admit } from "../limits/admit.ts";
 import { dayOf } from "../limits/quota.ts";
+import { storeFor } from "../stores/select.ts";
+import type { StoreScope, UserStore } from "../stores/user-store.ts";
 import { residentBasis, type ResidentBasis } from "./bases.ts";
 
 export interface UserContext {
@@ -16,6 +18,9 @@ export interface UserContext {
   core: PrefCore;
   session: Session;
   basis: ResidentBasis;
+  /** The tenant's user store, and what it needs to serve this user. */
+  store: UserStore;
+  scope: StoreScope;
 }
 
 export async function tenantBasis(db: Db, core: PrefCore, tenant: TenantInfo): Promise<ResidentBasis> {
@@ -52,5 +57,6 @@ export async function userContext(c: Context<AppEnv>, userId: string | undefined
   const db = c.var.db;
   const [session, core] = await Promise.all([sessionFor(c, userId, options), c.var.core()]);
   const basis = await tenantBasis(db, core, session.tenant);
-  return { db, core, session, basis };
+  const scope: StoreScope = { c, db, core, tenant: session.tenant, basis, stored: session.user };
+  return { db, core, session, basis, store: storeFor(session.tenant, c.env), scope };
 }

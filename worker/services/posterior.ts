@@ -48,12 +48,8 @@ export const storedGaussian = (u: StoredUser): Gaussian => ({ J: u.J, mean: u.me
 
 const CHUNK = 64; // embeddings per core.project call
 
-/**
- * Rebuilds a user's observations in `basis`'s space from the raw log and refits from the
- * basis's prior. Exact: the same posterior as if every comparison had arrived under this basis.
- */
-export async function refitFromLog(db: Db, core: PrefCore, tenantId: string, userId: string, basis: ResidentBasis) {
-  const log = await usersRepo.logQuery(db, tenantId, userId);
+/** The exact Laplace fit, from the basis's prior, of a log given as raw embeddings; and its observation rows. */
+export function refitEntries(core: PrefCore, basis: ResidentBasis, log: readonly { chosen: Float64Array; rejected: Float64Array; label: number }[]) {
   const { d, J } = basis;
   const n = log.length;
   const rows = new Float64Array(n * (J + 1));
@@ -77,12 +73,23 @@ export async function refitFromLog(db: Db, core: PrefCore, tenantId: string, use
   }
   const fit = n === 0 ? { posterior: basis.prior } : core.fitPosterior(basis.prior, observationsOf(rows, J));
   checkPosterior(fit.posterior);
+  return { mean: fit.posterior.mean, precisionChol: fit.posterior.precisionChol, rows };
+}
+
+/**
+ * Rebuilds a user's observations in `basis`'s space from the raw log and refits from the
+ * basis's prior. Exact: the same posterior as if every comparison had arrived under this basis.
+ */
+export async function refitFromLog(db: Db, core: PrefCore, tenantId: string, userId: string, basis: ResidentBasis) {
+  const log = await usersRepo.logQuery(db, tenantId, userId);
+  const n = log.length;
+  const fit = refitEntries(core, basis, log);
   const state: PosteriorState = {
     basisId: basis.id,
-    J,
-    mean: fit.posterior.mean,
-    precisionChol: fit.posterior.precisionChol,
-    observations: rows,
+    J: basis.J,
+    mean: fit.mean,
+    precisionChol: fit.precisionChol,
+    observations: fit.rows,
     feedbackCount: n,
   };
   return { state, logHead: n === 0 ? null : log[n - 1].seq };

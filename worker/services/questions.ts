@@ -6,8 +6,7 @@ import { phiDifference } from "../../core/phi.ts";
 import type { Gaussian, PairChoice, PairCriterion, PrefCore } from "../../core/types.ts";
 import type { Config } from "../config.ts";
 import { vectorHash } from "../crypto.ts";
-import type { Db } from "../db/client.ts";
-import { usersRepo } from "../db/repos/users.ts";
+import type { UserContext } from "./context.ts";
 import type { Bindings } from "../env.ts";
 import { textHashes } from "./hashes.ts";
 
@@ -31,8 +30,10 @@ export function pairUncertainty(choice: Pick<PairChoice, "mean" | "variance">): 
 }
 
 /** The (chosen, rejected) content hashes of the comparisons this user already answered for this prompt. */
-export async function answeredPairs(db: Db, env: Bindings, tenantId: string, userId: string, prompt: string) {
-  return usersRepo.answeredPairs(db, tenantId, userId, await textHashes(env, tenantId, "prompt", prompt));
+export async function answeredPairs({ db, store, session }: UserContext, env: Bindings, userId: string, prompt: string) {
+  // The D1 store knows from the session read whether there is a user at all (no row: nothing answered).
+  if (store.kind === "d1" && !session.user) return [];
+  return store.answeredPairs({ db, env }, session.tenant, userId, await textHashes(env, session.tenant.id, "prompt", prompt));
 }
 
 /**

@@ -37,6 +37,7 @@ function buildSessionQuery(db: Db, withObservations: boolean, withReplay: boolea
       tenantId: tenants.id,
       rateLimitPlan: tenants.rateLimitPlan,
       dailyQuota: tenants.dailyQuota,
+      userStore: tenants.userStore,
       embedderKind: tenants.embedderKind,
       embedderId: tenants.embedderId,
       embedderModel: tenants.embedderModel,
@@ -116,6 +117,7 @@ export function toSession(row: SessionRow | undefined, userId: string, withUpstr
           }
         : null,
       limits: { plan: row.rateLimitPlan, dailyQuota: row.dailyQuota },
+      userStore: row.userStore,
     },
     user,
     replay: row.replay ? parseReplay(row.replay) : null,

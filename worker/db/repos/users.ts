@@ -38,7 +38,7 @@ export interface SessionCheck {
 const sessionUnchanged = sql`exists (select 1 from ${apiKeys} inner join ${tenants} on ${tenants.id} = ${apiKeys.tenantId}
   where ${apiKeys.keyHash} = ${p("keyHash")} and ${apiKeys.revokedAt} is null and ${tenants.id} = ${p("tenantId")}
   and ${tenants.embedderKind} = ${p("embedderKind")} and ${tenants.embedderId} = ${p("embedderId")} and ${tenants.embedderModel} is ${p("embedderModel")}
-  and ${effectiveBasisId} = ${p("basisId")})`;
+  and ${tenants.userStore} is ${p("userStore")} and ${effectiveBasisId} = ${p("basisId")})`;
 
 /**
  * The guarded write of a user's posterior: one upsert that fails with a NOT NULL violation on users.version
@@ -54,7 +54,7 @@ const sessionUnchanged = sql`exists (select 1 from ${apiKeys} inner join ${tenan
  * row's placeholder version is 0 when the row exists, so the conflict path decides.)
  * With `checkSession` the update also requires sessionUnchanged (see SessionCheck).
  */
-export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: boolean) {
+export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: boolean, checkStore = false) {
   const values = {
     basisId: p("basisId"),
     J: p("J"),
@@ -65,7 +65,11 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
     updatedAt: p("now"),
   };
   const sameRow = sql`${users.version} = ${p("expected")} and ${logHeadOf(p("tenantId"), p("userId"))} is ${p("logHead")}`;
-  const allowed = checkSession ? sql`${sameRow} and ${sessionUnchanged}` : sameRow;
+  // With `checkStore`: the tenant still keeps its users in D1 (a write read before a move's switch and arriving after
+  // it must not land here: services/move-tenant.ts).
+  const storeUnchanged = sql`(select ${tenants.userStore} from ${tenants} where ${tenants.id} = ${p("tenantId")}) is ${p("userStore")}`;
+  const guarded = checkSession ? sql`${sameRow} and ${sessionUnchanged}` : sameRow;
+  const allowed = checkStore ? sql`${guarded} and ${storeUnchanged}` : guarded;
   // On conflict, the new state comes from the row we tried to insert.
   const excluded = (c: SQLiteColumn) => sql.raw(`excluded.${JSON.stringify(c.name)}`);
   const updated = {
@@ -85,7 +89,9 @@ export function guardedUserWrite(db: Db, expectExisting: boolean, checkSession: 
       ...values,
       version: expectExisting
         ? sql`(select case when count(*) = 1 then 0 else null end from ${users} where ${users.tenantId} = ${p("tenantId")} and ${users.userId} = ${p("userId")})`
-        : sql`1`,
+        : checkStore
+          ? sql`case when ${storeUnchanged} then 1 else null end`
+          : sql`1`,
       createdAt: p("now"),
     })
     .onConflictDoUpdate({
@@ -129,9 +135,12 @@ export const usersRepo = {
     session?: SessionCheck,
     /** The log row's progressive-validation increments, added to the tenant's rollup in the same transaction. */
     metrics?: { day: number; increment: MetricsIncrement },
+    /** The tenant's user_store as the write was decided under (undefined: not checked): a moved tenant's write loses. */
+    userStore?: string | null,
   ): Promise<Written | null> {
     const existing = expected.version > 0;
-    const guard = compiled(db, `users:write:${existing}:${!!session}`, () => guardedUserWrite(db, existing, !!session));
+    const checkStore = userStore !== undefined;
+    const guard = compiled(db, `users:write:${existing}:${!!session}:${checkStore}`, () => guardedUserWrite(db, existing, !!session, checkStore));
     const statements = [
       bind(guard, {
         tenantId,
@@ -141,8 +150,9 @@ export const usersRepo = {
         expected: expected.version,
         logHead: expected.logHead,
         next: expected.version + 1,
+        ...(checkStore ? { userStore } : {}),
         ...(session
-          ? { keyHash: session.keyHash, embedderKind: session.tenant.embedderKind, embedderId: session.tenant.embedderId, embedderModel: session.tenant.embedderModel }
+          ? { keyHash: session.keyHash, embedderKind: session.tenant.embedderKind, embedderId: session.tenant.embedderId, embedderModel: session.tenant.embedderModel, userStore: session.tenant.userStore }
           : {}),
       }),
     ];

@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `user_store` text;
