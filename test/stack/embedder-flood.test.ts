@@ -47,7 +47,8 @@ describe("embedding under a flood from one tenant", () => {
     await api("PUT", `/admin/tenants/${id}/limits`, stack.adminToken, { rate_limit_plan: "unlimited" });
     await api("PUT", `/admin/tenants/${id}/upstream`, stack.adminToken, { url: upstream.baseUrl, model: "fake", use_n: false });
     const floodKey = (await api("POST", `/admin/tenants/${id}/keys`, stack.adminToken, {})).body.key as string;
-    upstream.reset({ texts: ["q".repeat(200_000), "z".repeat(200_000)], supportsN: false });
+    // Every flood text is new, so the Worker's embedding cache cannot absorb the flood: the embedder does the work.
+    upstream.reset({ texts: Array.from({ length: 128 }, (_, k) => `${k}${"qz"[k % 2]}`.padEnd(200_000, "qz"[k % 2])), supportsN: false });
 
     // 32,000 characters (within the 32 KB text limit), no spaces, different for every candidate.
     const spaceless = (c: string) => (c + "abcdefghij".repeat(3_200)).slice(0, 32_000);
@@ -59,7 +60,7 @@ describe("embedding under a flood from one tenant", () => {
         const res =
           f % 3 === 2
             ? await api("POST", "/v1/chat/completions", floodKey, { model: "any", user: `f${f}`, messages: [{ role: "user", content: `flood ${i}` }], pref: { n: 2 } })
-            : await api("POST", "/v1/rank", floodKey, { user: `f${f}`, prompt: `flood ${i}`, candidates: [spaceless(`a${i}`), spaceless(`b${f}`), spaceless(`c${i}${f}`)] });
+            : await api("POST", "/v1/rank", floodKey, { user: `f${f}`, prompt: `flood ${i}`, candidates: [spaceless(`a${i}-${f}`), spaceless(`b${f}-${i}`), spaceless(`c${i}${f}`)] });
         floodStatuses.push(res.status);
       }
     });
