@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Mulberry32 } from "../core/prng.ts";
+import { readBody, stopServer } from "../scripts/http-stand-in.ts";
 
 export const STAND_IN_MODEL = "bench-stand-in";
 export const REMOTE_MODEL = "bench-remote-20ms";
@@ -51,14 +52,11 @@ export class EmbeddingsStandIn {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await stopServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+    const raw = await readBody(req);
     const body = JSON.parse(raw.toString("utf8")) as { model?: string; input?: string | string[] };
     this.calls++;
     if (body.model !== STAND_IN_MODEL && body.model !== REMOTE_MODEL) return this.forward(raw, res);

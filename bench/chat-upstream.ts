@@ -9,6 +9,7 @@
 // the upstream's own time, which the benchmark subtracts from what the client saw.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody, stopServer } from "../scripts/http-stand-in.ts";
 
 export interface UpstreamTiming {
   /** Time to the first token of every choice. */
@@ -71,8 +72,7 @@ export class UpstreamStandIn {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await stopServer(this.server);
   }
 
   /** ms until a choice of this text is fully generated (cut at maxTokens), and the text as generated. */
@@ -85,13 +85,12 @@ export class UpstreamStandIn {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = await readBody(req);
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
       return;
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     const entry = this.entries.get(String(body.bench));
     if (!entry) {
       res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"unknown bench entry"}}');

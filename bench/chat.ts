@@ -28,6 +28,7 @@ import { freePort, offlineEnv, projectRoot, startService, waitForHttp, type Serv
 import { EmbeddingsStandIn, REMOTE_MODEL, STAND_IN_MODEL } from "./chat-embeddings.ts";
 import { UpstreamStandIn } from "./chat-upstream.ts";
 import { strayServers, treeCpuByProcess, treeCpuMs } from "./proc-cpu.ts";
+import { percentile } from "./percentile.ts";
 
 const env = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
 const REQUESTS = env("BENCH_REQUESTS", 32);
@@ -105,11 +106,6 @@ class Plan {
     throw new Error("the data has run out of unused answers: lower BENCH_REQUESTS");
   }
 }
-
-const percentile = (values: number[], q: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-};
 
 async function admin(base: string, token: string, method: string, route: string, body?: unknown): Promise<any> {
   const res = await fetch(`${base}${route}`, {

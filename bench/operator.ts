@@ -17,6 +17,7 @@ import { runCli } from "../cli/main.ts";
 import { gaussian, makeRng } from "../cli/rng.ts";
 import { bin, offlineEnv } from "../scripts/processes.ts";
 import { startLocalStack, type LocalStack } from "../scripts/local-stack.ts";
+import { percentile } from "./percentile.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -141,7 +142,6 @@ function float32Pool(floats: number, d: number): string {
   return Buffer.from(f.buffer).toString("base64").replace(/=+$/, "").slice(0, Math.floor((floats * 4) / 3 / 16) * 16);
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -172,7 +172,7 @@ async function main() {
   const queryMs = async (sql: string) => {
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) runs.push((await d1({ command: sql }))[0].meta.duration);
-    return quantile(runs, 0.5);
+    return percentile(runs, 0.5);
   };
   const rollupQueryMs = await queryMs(`SELECT bucket, sum(comparisons), sum(decided), sum(personal_correct), sum(population_correct), sum(personal_log_loss), sum(population_log_loss), sum(lift_squares) FROM feedback_metrics WHERE tenant_id = '${METRICS_TENANT}' GROUP BY bucket`);
   const scanQueryMs = await queryMs(`SELECT ${sums(bucket)} FROM feedback WHERE tenant_id = '${METRICS_TENANT}' GROUP BY 1`);
@@ -214,8 +214,8 @@ async function main() {
       log_comparisons: count.n,
       rollup_rows: rollupRows.n,
       bulk_write_s: +(writeMs / 1000).toFixed(1),
-      metrics_http_p50_ms: { count: +quantile(http.count, 0.5).toFixed(1), day: +quantile(http.day, 0.5).toFixed(1) },
-      metrics_http_p90_ms: { count: +quantile(http.count, 0.9).toFixed(1), day: +quantile(http.day, 0.9).toFixed(1) },
+      metrics_http_p50_ms: { count: +percentile(http.count, 0.5).toFixed(1), day: +percentile(http.day, 0.5).toFixed(1) },
+      metrics_http_p90_ms: { count: +percentile(http.count, 0.9).toFixed(1), day: +percentile(http.day, 0.9).toFixed(1) },
       d1_rollup_query_ms: rollupQueryMs,
       d1_log_scan_query_ms: scanQueryMs,
       scan_over_rollup: +(scanQueryMs / Math.max(rollupQueryMs, 0.01)).toFixed(0),

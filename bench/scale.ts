@@ -19,6 +19,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { Mulberry32 } from "../core/prng.ts";
 import { bin, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
 import { treeCpuByProcess } from "./proc-cpu.ts";
+import { percentile } from "./percentile.ts";
 
 const POINTS = (process.env.BENCH_SCALE_POINTS ?? "10000,100000,1000000").split(",").map(Number);
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 300);
@@ -32,7 +33,7 @@ const rng = new Mulberry32(1616);
 const uniform = () => rng.nextU32() / 4294967296;
 const b64f32 = (n: number) => Buffer.from(Float32Array.from({ length: n }, () => uniform() * 2 - 1).buffer).toString("base64");
 
-// The seeder Worker: its service binding names the Worker's StoreSeeder entrypoint (worker/stores/store-seeder.ts).
+// The seeder Worker: its service binding names the Worker's StoreSeeder entrypoint (bench/scale/store-seeder.ts, built in by bench/scale/worker.ts).
 const SEEDER = `
 export default {
   async fetch(request, env) {
@@ -44,10 +45,6 @@ export default {
   },
 };
 `;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 /** CPU ms of this process's children (workerd), not of this Node process (the load generator). */
 function workerdCpuMs(): number {
@@ -63,7 +60,7 @@ async function main() {
   const store = process.env.BENCH_SCALE_STORE ?? "durable-objects";
   const dir = mkdtempSync(path.join(tmpdir(), "pref-scale-"));
   const env = offlineEnv({ XDG_CONFIG_HOME: path.join(dir, "config") });
-  await runToEnd(bin("wrangler"), ["deploy", "--dry-run", "--outdir", path.join(dir, "dist")], { quiet: true, env });
+  await runToEnd(bin("wrangler"), ["deploy", "--dry-run", "--outdir", path.join(dir, "dist"), path.join(projectRoot, "bench", "scale", "worker.ts")], { quiet: true, env });
   await runToEnd(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", path.join(dir, "state")], { quiet: true, env });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(projectRoot, "wrangler.toml"));
   const token = "scale-admin";
@@ -73,7 +70,7 @@ async function main() {
         ...(workerOptions as object),
         name: "pref",
         modules: true,
-        scriptPath: path.join(dir, "dist", "index.js"),
+        scriptPath: path.join(dir, "dist", "worker.js"),
         modulesRoot: path.join(dir, "dist"),
         modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
         bindings: { ...(workerOptions.bindings ?? {}), ADMIN_TOKEN: token, HASH_SECRET: "scale-hash", LOG_LEVEL: "warn" },
@@ -138,7 +135,6 @@ async function main() {
           ms.push(performance.now() - t);
         }
         const cpu = (workerdCpuMs() - cpu0) / REQUESTS;
-        ms.sort((a, b) => a - b);
         return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), cpu };
       };
       const rank = await timed("/v1/rank", () => ({ user: pick(), prompt: "p", candidates }));

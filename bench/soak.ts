@@ -19,6 +19,7 @@ import { Mulberry32 } from "../core/prng.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
 import { isolateHeap, type HeapReader } from "./isolate-heap.ts";
 import { workerdRssMb } from "./proc-memory.ts";
+import { percentile } from "./percentile.ts";
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const INTERVAL = Number(process.env.BENCH_SOAK_INTERVAL ?? 60);
@@ -232,8 +233,8 @@ async function main(): Promise<void> {
       const from = samples.length;
       await run(INTERVAL);
       const slice = samples.slice(from);
-      const ms = slice.map((s) => s.ms).sort((a, b) => a - b);
-      const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0);
+      const ms = slice.map((s) => s.ms);
+      const q = (p: number) => Math.round(percentile(ms, p) ?? 0);
       intervals.push({ t, requests: slice.length, errors: slice.filter((s) => !s.ok).length, p50_ms: q(0.5), p99_ms: q(0.99) });
       await snapshot(t);
       const last = intervals.at(-1)!;

@@ -7,7 +7,6 @@ import { archiveBatch } from "./stores/archive.ts";
 import type { ArchiveMessage } from "./stores/archive-message.ts";
 
 export { UserObject } from "./stores/user-object.ts";
-export { StoreSeeder } from "./stores/store-seeder.ts";
 
 let app: App | undefined;
 

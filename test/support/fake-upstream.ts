@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { styleEmbedding } from "./planted-style.ts";
+import { readBody, stopServer } from "../../scripts/http-stand-in.ts";
 
 /** Gap between scripted streamed finishes (separate network reads for the Worker). */
 const FINISH_GAP_MS = 15;
@@ -72,14 +73,12 @@ export class FakeUpstream {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await stopServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const json = () => JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    const raw = await readBody(req);
+    const json = () => JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     const reply = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
     if (req.method === "POST" && req.url === "/__fake/script") {
       this.reset(json() as RemoteScript);

@@ -43,7 +43,7 @@ describe("embedding cache", () => {
     const key = await embeddingKey("scope-age", "old text");
     const t0 = 1_000_000;
     cacheEmbedding(key, vector(16, 3), t0);
-    expect(cachedEmbedding(key, t0 + EMBEDDING_CACHE_MAX_AGE_MS - 1)).toBeDefined();
+    expect(Array.from(cachedEmbedding(key, t0 + EMBEDDING_CACHE_MAX_AGE_MS - 1) ?? [])).toEqual(Array.from(vector(16, 3)));
     expect(cachedEmbedding(key, t0 + EMBEDDING_CACHE_MAX_AGE_MS + 1)).toBeUndefined();
     expect(cachedEmbedding(key, t0 + 1)).toBeUndefined(); // gone, not just hidden
   });

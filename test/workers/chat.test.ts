@@ -490,7 +490,7 @@ describe("chat completions: the latency path (streamed arrivals, batches, cache,
     const refused = await chat(key, ask("2+2?", { user: "u" }));
     expect(refused.status).toBe(401);
     expect(refused.headers.get("content-type")).toMatch(/application\/json/);
-    expect(refused.body.error.code).toBeDefined();
+    expect(refused.body.error.code).toBe("unauthorized");
     // The tenant's other key still chats.
     await fakeUpstream.script({ texts: CALM });
     expect((await chat(t.key, ask("2+2?", { user: "u" }))).status).toBe(200);

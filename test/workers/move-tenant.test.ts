@@ -1,6 +1,7 @@
 // Moving a tenant from the D1 store to the Durable-Object store: every user and their log copied, each moved
 // posterior verified against an exact re-fit, re-runnable without copying twice, writes during the move kept.
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../worker/crypto.ts";
 import { admin, call, env, expectRefitted, makeBasis, setupTenant, vectors } from "./helpers.ts";
 
 const d = 8;
@@ -44,6 +45,23 @@ describe("moving a tenant D1 -> Durable Objects", () => {
     // Once moved, only finish may be repeated.
     expect((await move(t.tenant, {})).status).toBe(409);
     expect((await move(t.tenant, { finish: true, since })).body).toMatchObject({ added: 0 });
+  });
+
+  it("moves rows from before keyed hashing in their keyed form (the objects store keyed hashes only)", async () => {
+    const t = await setupTenant({ basis: makeBasis({ d, J: 2, seed: 79 }), store: "d1" });
+    const [a, b] = vectors(2, d, 80).map((embedding) => ({ embedding }));
+    const prompt = "What is 2+2?";
+    expect((await call("POST", "/v1/feedback", { key: t.key, body: { user: "old", prompt, chosen: a, rejected: b } })).status).toBe(200);
+    const row = (await env.DB.prepare("select seq, prompt_hash from feedback where tenant_id = ?").bind(t.tenant).first<{ seq: number; prompt_hash: string }>())!;
+    await env.DB.prepare("update feedback set prompt_hash = ?, hash_scheme = 0 where seq = ?").bind(await sha256Hex(prompt), row.seq).run();
+
+    expect((await move(t.tenant, { limit: 10 })).status).toBe(200);
+    expect((await move(t.tenant, { finish: true, since: Date.now() })).body.user_store).toBe("durable-objects");
+    const exported = (await call("GET", "/v1/users/old/export", { key: t.key })).body;
+    expect(exported.feedback.map((f: { prompt_hash: string }) => f.prompt_hash)).toEqual([row.prompt_hash]);
+    // The moved pair still counts as answered for its prompt.
+    const q = await call("POST", "/v1/questions/next", { key: t.key, body: { user: "old", prompt, candidates: [a, b] } });
+    expect(q.body).toMatchObject({ ask: false, reason: "exhausted" });
   });
 
   it("refuses bad input naming the field", async () => {

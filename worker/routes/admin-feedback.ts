@@ -5,11 +5,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { feedbackExportRepo } from "../db/repos/feedback-export.ts";
-import { tenantsRepo } from "../db/repos/tenants.ts";
-import { ApiError } from "../errors.ts";
 import { tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
-import { ErrorSchema, notFoundError } from "../schemas.ts";
+import { adminErrors, adminSecurity, adminTags, requireTenant } from "./admin-shared.ts";
+import { notFoundError } from "../schemas.ts";
 import { ExportLines } from "../services/feedback-export.ts";
 import { storeFor } from "../stores/select.ts";
 
@@ -33,8 +32,8 @@ export function adminFeedbackRoutes(_cfg: Config) {
   const route = createRoute({
     method: "get",
     path: "/admin/tenants/{tenant}/feedback",
-    tags: ["admin"],
-    security: [{ adminToken: [] }],
+    tags: adminTags,
+    security: adminSecurity,
     summary: "Export the tenant's comparisons as NDJSON in seq order (resumable with `after`)",
     request: { params: tenantParams, query: Query },
     responses: {
@@ -43,8 +42,7 @@ export function adminFeedbackRoutes(_cfg: Config) {
           "One JSON object per line: seq, user (pseudonym unless raw_user_ids), prompt_hash, a and b ({embedding: base64 float32}; a = chosen), label (1, or 0.5 for a tie), embedder, basis, created_at, p_personal, p_population, feedback_count",
         content: { "application/x-ndjson": { schema: z.string() } },
       },
-      400: { description: "Invalid query", content: { "application/json": { schema: ErrorSchema } } },
-      401: { description: "Missing or wrong admin token", content: { "application/json": { schema: ErrorSchema } } },
+      ...adminErrors,
       ...notFoundError,
     },
   });
@@ -53,8 +51,7 @@ export function adminFeedbackRoutes(_cfg: Config) {
     const { tenant } = c.req.valid("param");
     const q = c.req.valid("query");
     const db = c.var.db;
-    const row = await tenantsRepo.get(db, tenant);
-    if (!row) throw ApiError.notFound(`unknown tenant ${JSON.stringify(tenant)}`, "tenant");
+    const row = await requireTenant(db, tenant);
     // The tenant's user store pages its log: D1's table, or the archive the Durable Objects feed (stores/).
     const store = storeFor(row, c.env);
     const lines = new ExportLines(c.env, tenant, q.raw_user_ids);

@@ -7,6 +7,7 @@ import { ApiError } from "../errors.ts";
 import { tenantParams } from "../ids.ts";
 import { availablePlans, PLAN_NAME } from "../limits/rate-limit.ts";
 import { router } from "../router.ts";
+import { adminErrors, adminSecurity, adminTags } from "./admin-shared.ts";
 import { ErrorSchema, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
 
 export const TenantLimitsSchema = z
@@ -34,14 +35,14 @@ export function adminLimitsRoutes(_cfg: Config) {
   const route = createRoute({
     method: "put",
     path: "/admin/tenants/{tenant}/limits",
-    tags: ["admin"],
-    security: [{ adminToken: [] }],
+    tags: adminTags,
+    security: adminSecurity,
     summary: "Set the rate-limit plan and daily quota of the tenant's API keys",
     request: { params: tenantParams, body: jsonBody(LimitsSettings) },
     responses: {
       200: jsonResponse(TenantLimitsSchema, "The tenant's stored limits"),
+      ...adminErrors,
       400: { description: "Invalid request (e.g. a plan this Worker cannot enforce)", content: { "application/json": { schema: ErrorSchema } } },
-      401: { description: "Missing or wrong admin token", content: { "application/json": { schema: ErrorSchema } } },
       ...notFoundError,
     },
   });

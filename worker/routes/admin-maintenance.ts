@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import { legacyHashesRepo } from "../db/repos/legacy-hashes.ts";
 import { keyedFromSha256 } from "../keyed-hash.ts";
 import { router } from "../router.ts";
+import { adminErrors, adminSecurity, adminTags } from "./admin-shared.ts";
 import { ErrorSchema, jsonBody, jsonResponse } from "../schemas.ts";
 import { hashSecret } from "../services/hashes.ts";
 
@@ -23,13 +24,13 @@ export function adminMaintenanceRoutes(_cfg: Config) {
   const route = createRoute({
     method: "post",
     path: "/admin/maintenance/rekey-hashes",
-    tags: ["admin"],
-    security: [{ adminToken: [] }],
+    tags: adminTags,
+    security: adminSecurity,
     summary: "Re-key stored prompt and request hashes written before keyed hashing (plain SHA-256)",
     request: { body: { ...jsonBody(RekeyRequest), required: false } },
     responses: {
       200: jsonResponse(RekeyResult, "Re-keyed a batch"),
-      401: { description: "Missing or wrong admin token", content: { "application/json": { schema: ErrorSchema } } },
+      ...adminErrors,
       503: { description: "HASH_SECRET is not set", content: { "application/json": { schema: ErrorSchema } } },
     },
   });

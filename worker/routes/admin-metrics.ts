@@ -3,14 +3,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { metricsRepo } from "../db/repos/metrics.ts";
-import { tenantsRepo } from "../db/repos/tenants.ts";
 import { ApiError } from "../errors.ts";
 import { idSlug, tenantParams } from "../ids.ts";
 import { dayOf } from "../limits/quota.ts";
 import { BUCKETS } from "../metrics/progressive.ts";
 import { summarize, total } from "../metrics/summary.ts";
 import { router } from "../router.ts";
-import { ErrorSchema, jsonResponse, notFoundError } from "../schemas.ts";
+import { adminErrors, adminSecurity, adminTags, requireTenant } from "./admin-shared.ts";
+import { jsonResponse, notFoundError } from "../schemas.ts";
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 3660;
@@ -56,14 +56,13 @@ export function adminMetricsRoutes(_cfg: Config) {
   const route = createRoute({
     method: "get",
     path: "/admin/tenants/{tenant}/metrics",
-    tags: ["admin"],
-    security: [{ adminToken: [] }],
+    tags: adminTags,
+    security: adminSecurity,
     summary: "Progressive validation: personalized vs population accuracy and log-loss, and the lift, per day or feedback count",
     request: { params: tenantParams, query: Query },
     responses: {
       200: jsonResponse(MetricsSchema, "The tenant's metrics over the range"),
-      400: { description: "Invalid query", content: { "application/json": { schema: ErrorSchema } } },
-      401: { description: "Missing or wrong admin token", content: { "application/json": { schema: ErrorSchema } } },
+      ...adminErrors,
       ...notFoundError,
     },
   });
@@ -72,7 +71,7 @@ export function adminMetricsRoutes(_cfg: Config) {
     const { tenant } = c.req.valid("param");
     const q = c.req.valid("query");
     const db = c.var.db;
-    if (!(await tenantsRepo.get(db, tenant))) throw ApiError.notFound(`unknown tenant ${JSON.stringify(tenant)}`, "tenant");
+    await requireTenant(db, tenant);
     const toDay = q.to ? dayOf(Date.parse(q.to)) : dayOf();
     const fromDay = q.from ? dayOf(Date.parse(q.from)) : toDay - 29;
     if (fromDay > toDay) throw ApiError.badRequest("from: must not be after to", "from");

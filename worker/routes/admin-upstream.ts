@@ -7,7 +7,8 @@ import type { TenantRow } from "../db/schema.ts";
 import { ApiError } from "../errors.ts";
 import { tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
-import { ErrorSchema, jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
+import { adminErrors, adminSecurity, adminTags } from "./admin-shared.ts";
+import { jsonBody, jsonResponse, notFoundError } from "../schemas.ts";
 import { KEY_SECRET_NAME } from "../upstream/settings.ts";
 
 export const TenantUpstreamSchema = z
@@ -51,8 +52,8 @@ export function adminUpstreamRoutes(_cfg: Config) {
   const route = createRoute({
     method: "put",
     path: "/admin/tenants/{tenant}/upstream",
-    tags: ["admin"],
-    security: [{ adminToken: [] }],
+    tags: adminTags,
+    security: adminSecurity,
     summary: "Set the tenant's upstream chat LLM (overrides UPSTREAM_* per field)",
     request: {
       params: tenantParams,
@@ -60,8 +61,7 @@ export function adminUpstreamRoutes(_cfg: Config) {
     },
     responses: {
       200: jsonResponse(TenantUpstreamSchema, "The tenant's stored upstream settings"),
-      400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
-      401: { description: "Missing or wrong admin token", content: { "application/json": { schema: ErrorSchema } } },
+      ...adminErrors,
       ...notFoundError,
     },
   });

@@ -13,8 +13,10 @@ import type { TenantRow } from "../db/schema.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { userObject } from "../stores/durable-store.ts";
+import type { MovedEntry } from "../stores/user-object.ts";
 import { unwrap } from "../stores/rpc-result.ts";
 import type { ResidentBasis } from "./bases.ts";
+import { keyedForm } from "./hashes.ts";
 import { refitEntries } from "./posterior.ts";
 
 export interface MoveStep {
@@ -31,24 +33,16 @@ const TOLERANCE = 1e-9;
 
 async function moveUser(db: Db, env: Bindings, core: PrefCore, tenant: TenantRow, basis: ResidentBasis, userId: string): Promise<number> {
   const log = await usersRepo.logQuery(db, tenant.id, userId);
-  const entries = log.map((f) => ({
-    id: f.id,
-    promptHash: f.promptHash,
-    chosen: encodeEmbedding(f.chosen),
-    rejected: encodeEmbedding(f.rejected),
-    chosenHash: f.chosenHash,
-    rejectedHash: f.rejectedHash,
-    embedderId: f.embedderId,
-    label: f.label,
-    eventId: f.eventId,
-    idempotencyKey: f.idempotencyKey,
-    requestHash: f.requestHash,
-    basisId: f.basisId,
-    createdAt: f.createdAt,
-    pPersonal: f.pPersonal,
-    pPopulation: f.pPopulation,
-    feedbackCountBefore: f.feedbackCountBefore,
-  }));
+  // The object stores keyed hashes only: rows from before keyed hashing move in their keyed form.
+  const entries: MovedEntry[] = await Promise.all(
+    log.map(async ({ seq, tenantId, userId: _, hashScheme, ...f }) => ({
+      ...f,
+      promptHash: await keyedForm(env, tenant.id, "prompt", f.promptHash, hashScheme),
+      requestHash: await keyedForm(env, tenant.id, "request", f.requestHash, hashScheme),
+      chosen: encodeEmbedding(f.chosen),
+      rejected: encodeEmbedding(f.rejected),
+    })),
+  );
   const object = userObject(env, tenant.id, userId);
   const moved = unwrap(await object.importLog({ tenantId: tenant.id, userId }, basis.id, entries));
   // Verify against the object's own log, re-fitted here.

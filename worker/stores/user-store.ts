@@ -7,7 +7,7 @@ import type { Gaussian, PrefCore } from "../../core/types.ts";
 import type { Db } from "../db/client.ts";
 import type { ExportRow } from "../db/repos/feedback-export.ts";
 import type { UserStoreKind } from "../db/schema.ts";
-import type { StoredUser, TenantInfo } from "../domain.ts";
+import type { PosteriorState, StoredUser, TenantInfo } from "../domain.ts";
 import type { AppEnv, Bindings } from "../env.ts";
 import type { ResidentBasis } from "../services/bases.ts";
 import type { TextHashes } from "../services/hashes.ts";
@@ -79,14 +79,7 @@ export interface LogEntry {
 }
 
 /** Everything stored about a user. */
-export interface UserData {
-  basisId: string;
-  J: number;
-  mean: Float64Array;
-  precisionChol: Float64Array;
-  /** n x (1 + J) rows of [label, z]. */
-  observations: Float64Array;
-  feedbackCount: number;
+export interface UserData extends PosteriorState {
   version: number;
   createdAt: number;
   updatedAt: number;

@@ -5,15 +5,10 @@ import type { Db } from "../client.ts";
 import { feedbackMetrics, usageDaily } from "../schema.ts";
 import type { MetricsIncrement } from "../../metrics/progressive.ts";
 
-export interface MetricsSums {
+/** The rollup's sums over a group (a day or a feedback-count bucket): the increments summed, and their count. */
+export interface MetricsSums extends Omit<MetricsIncrement, "bucket"> {
   key: number;
   comparisons: number;
-  decided: number;
-  personalCorrect: number;
-  populationCorrect: number;
-  personalLogLoss: number;
-  populationLogLoss: number;
-  liftSquares: number;
 }
 
 /** The rollup upsert of one comparison, its values as placeholders m_<field> (compiled once: db/compiled.ts). */

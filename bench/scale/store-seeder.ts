@@ -1,11 +1,10 @@
 // Synthetic users written straight into the Durable-Object store, for `npm run bench:scale` (bench/scale.ts): an RPC
-// entrypoint reachable only through a service binding that names it (the benchmark's seeder Worker); no route and
-// no binding of this Worker lead to it, so a deployment never serves it.
+// entrypoint of the benchmark's own build of the Worker (bench/scale/worker.ts), never of the deployed one.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { Mulberry32 } from "../../core/prng.ts";
-import { encodeEmbedding } from "../db/columns.ts";
-import type { Bindings } from "../env.ts";
-import { userObject } from "./durable-store.ts";
+import { encodeEmbedding } from "../../worker/db/columns.ts";
+import type { Bindings } from "../../worker/env.ts";
+import { userObject } from "../../worker/stores/durable-store.ts";
 
 export class StoreSeeder extends WorkerEntrypoint<Bindings> {
   /** Users `user-<from>` .. `user-<to - 1>`, each with `n` random comparisons at dimension d. */
