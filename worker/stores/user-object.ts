@@ -58,21 +58,11 @@ type LogRow = {
 const f64 = (b: ArrayBuffer) => new Float64Array(b.slice(0));
 const bytes = (v: Float64Array) => v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength);
 
-/** One comparison being moved in, as the source store holds it (embeddings in their stored text form). */
-export interface MovedEntry {
-  id: string;
-  promptHash: string;
+/** One comparison being moved in, as the source store holds it (embeddings in their stored text form; keyed hashes). */
+export interface MovedEntry extends Omit<LogEntry, "chosen" | "rejected" | "hashScheme"> {
   chosen: string;
   rejected: string;
-  chosenHash: string;
-  rejectedHash: string;
-  embedderId: string;
-  label: number;
-  eventId: string | null;
-  idempotencyKey: string | null;
   requestHash: string;
-  basisId: string;
-  createdAt: number;
   pPersonal: number | null;
   pPopulation: number | null;
   feedbackCountBefore: number | null;
