@@ -6,11 +6,25 @@
 // w_pop . e and the prior mean is 1 on it and 0 elsewhere, so a user with no answers is scored by exactly the
 // population model and the other bases are personal deviations from it. Serving needs nothing special: it is one
 // more row of W. pref-basis/1 artifacts (no population row) still load, as `population: null`.
+//
+// pref-basis/3 adds `prompts`: the prompts the deviations were learned on (core/known-prompts.ts) and the weight a
+// user's deviation gets on any other prompt, chosen in training on validation users' answers to new prompts.
+// Without it (pref-basis/1 and /2) a deviation counts in full everywhere.
 import { z } from "zod";
+import { MAX_KNOWN_PROMPTS, decodeKnownPrompts } from "./known-prompts.ts";
 import type { BasisMatrix } from "./types.ts";
 
-export const BASIS_FORMAT = "pref-basis/2";
-export const BASIS_FORMATS = ["pref-basis/1", BASIS_FORMAT] as const;
+export const BASIS_FORMAT = "pref-basis/3";
+export const BASIS_FORMATS = ["pref-basis/1", "pref-basis/2", BASIS_FORMAT] as const;
+
+function isKnownPromptsEncoding(s: string): boolean {
+  try {
+    decodeKnownPrompts(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
@@ -35,6 +49,18 @@ export const basisArtifactSchema = z
       .object({ base: z.literal(0), reg: finite.optional() })
       .nullable()
       .optional(),
+    /** Where a user's deviation counts in full (pref-basis/3; absent: everywhere). */
+    prompts: z
+      .object({
+        /** Sorted 8-byte keys of the known prompts (SHA-256 prefixes), concatenated, base64. */
+        known: z
+          .string()
+          .max(Math.ceil((MAX_KNOWN_PROMPTS * 8) / 3) * 4)
+          .refine(isKnownPromptsEncoding, "base64 of a whole number of 8-byte keys"),
+        /** The weight w in (0, 1] of a user's deviation on prompts not in `known`. */
+        new_prompt_weight: z.number().gt(0).max(1),
+      })
+      .optional(),
     /** Human-readable names of the base rewards, when known (e.g. from correlation with known attributes). */
     labels: z.array(z.string()).nullable().optional(),
     training: z.record(z.string(), z.unknown()).optional(),
@@ -49,6 +75,7 @@ export const basisArtifactSchema = z
     a.sigma0.forEach((row, j) => row.length !== a.J && bad(["sigma0", j], `expected ${a.J} columns, got ${row.length}`));
     if (a.labels && a.labels.length !== a.J) bad(["labels"], `expected ${a.J} labels, got ${a.labels.length}`);
     if (a.population && a.format === "pref-basis/1") bad(["population"], "pref-basis/1 has no population row");
+    if (a.prompts && a.format !== BASIS_FORMAT) bad(["prompts"], `only ${BASIS_FORMAT} carries known prompts`);
     if (a.population && a.mu0.some((v, j) => v !== (j === a.population!.base ? 1 : 0))) {
       bad(["mu0"], "with a population row the prior mean is 1 on it and 0 on every other base");
     }
@@ -64,6 +91,17 @@ export interface LoadedBasis {
   sigma0: Float64Array; // J * J row-major
   /** The base that is the pooled population reward, or null (pref-basis/1, or trained without one). */
   populationBase: number | null;
+  /** Prompts where a deviation counts in full, and its weight elsewhere; null: in full everywhere. */
+  prompts: KnownPrompts | null;
+}
+
+export interface KnownPrompts {
+  known: Set<string>;
+  newPromptWeight: number;
+}
+
+export function knownPromptsOf(prompts: BasisArtifact["prompts"]): KnownPrompts | null {
+  return prompts ? { known: decodeKnownPrompts(prompts.known), newPromptWeight: prompts.new_prompt_weight } : null;
 }
 
 export function loadBasisArtifact(json: unknown): LoadedBasis {
@@ -80,6 +118,7 @@ export function loadBasisArtifact(json: unknown): LoadedBasis {
     mu0: Float64Array.from(artifact.mu0),
     sigma0,
     populationBase: artifact.population ? artifact.population.base : null,
+    prompts: knownPromptsOf(artifact.prompts),
   };
 }
 

@@ -115,3 +115,19 @@ export function isotropicGaussian(J: number, variance = 1): Gaussian {
   for (let i = 0; i < J; i++) L[i * J + i] = diag;
   return { J, mean: new Float64Array(J), precisionChol: L };
 }
+
+/**
+ * The belief about mu0 + w (lambda - mu0) for lambda ~ g, 0 < w <= 1: a user's deviation from the prior mean,
+ * trusted to the fraction w. The mean moves towards mu0 and every sd scales by w (the precision's factor by 1 / w).
+ */
+export function shrinkTowards(g: Gaussian, mu0: Float64Array, w: number): Gaussian {
+  if (!(w > 0 && w <= 1)) fail(Status.OUT_OF_RANGE, "weight", "the deviation weight must be in (0, 1]");
+  checkLength(mu0, g.J, "mu0");
+  if (w === 1) return g;
+  return {
+    J: g.J,
+    mean: g.mean.map((m, j) => mu0[j] + w * (m - mu0[j])),
+    precisionChol: g.precisionChol.map((v) => v / w),
+  };
+}
+

@@ -4,8 +4,9 @@ export { createWasmCore, WasmCore } from "./wasm-core.ts";
 export { ReferenceCore, createReferenceCore } from "./reference.ts";
 export {
   covarianceOf, gaussianFromCovariance, gaussianFromPrecision, isotropicGaussian, precisionOf, predictive,
-  solvePrecision, type Predictive,
+  shrinkTowards, solvePrecision, type Predictive,
 } from "./gaussian.ts";
+export { MAX_KNOWN_PROMPTS, decodeKnownPrompts, encodeKnownPrompts, promptKey } from "./known-prompts.ts";
 export { sigmoid, sigmoidSlope } from "./logistic.ts";
 export { phiDifference } from "./phi.ts";
 export { Mulberry32, fillStandardNormals } from "./prng.ts";

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type LoadedBasis, loadBasisArtifact } from "../../core/artifact.ts";
 import { gaussianFromCovariance } from "../../core/gaussian.ts";
+import { promptKey } from "../../core/known-prompts.ts";
 import type { Gaussian, PrefCore } from "../../core/types.ts";
 import { MAX_CANDIDATES } from "../../core/types.ts";
 import { type Judge, loadJudge, sidecarPathFor } from "../attributes/sidecar.ts";
@@ -41,6 +42,8 @@ export interface EvalContext {
   phi: Float64Array;
   /** nItems: the population model's reward w_pop . e */
   population: Float64Array;
+  /** nItems: 1 where the item's prompt is not among the basis's known prompts; null when the basis has none. */
+  onNewPrompt: Uint8Array | null;
   /** A user's dataset rows, in file order (empty for an unknown user). */
   rowsOf(user: string): Int32Array;
 }
@@ -141,6 +144,13 @@ export async function evalContext(run: EvalRun, basis: LoadedBasis, flags: Parti
     }
   }
   const prior = gaussianFromCovariance(basis.mu0, basis.sigma0);
+  let onNewPrompt: Uint8Array | null = null;
+  if (basis.prompts) {
+    const itemPrompts = [...data.items.map((it) => data.prompts[it.prompt]), ...extra.map((e) => e.prompt)];
+    const keys = new Map<string, string>();
+    for (const p of new Set(itemPrompts)) keys.set(p, await promptKey(p));
+    onNewPrompt = Uint8Array.from(itemPrompts, (p) => (basis.prompts!.known.has(keys.get(p)!) ? 0 : 1));
+  }
   const byUser: number[][] = data.users.map(() => []);
   for (let r = 0; r < data.n; r++) byUser[data.user[r]].push(r);
   const userIndex = new Map(data.users.map((u, i) => [u, i]));
@@ -148,5 +158,5 @@ export async function evalContext(run: EvalRun, basis: LoadedBasis, flags: Parti
     const u = userIndex.get(user);
     return u === undefined ? new Int32Array(0) : Int32Array.from(byUser[u]);
   };
-  return { runDir, basis, prior, split, data, judge, core, itemIndex, J, d, embeddings: embedded.vectors, phi, population, rowsOf };
+  return { runDir, basis, prior, split, data, judge, core, itemIndex, J, d, embeddings: embedded.vectors, phi, population, onNewPrompt, rowsOf };
 }

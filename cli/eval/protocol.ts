@@ -3,7 +3,7 @@
 // every method at every k, then the average over users (per-user values first averaged over seeds) with the
 // standard error across users; plus calibration of the predicted probabilities against the users' actual choices.
 import type { QueryCriterion } from "./methods.ts";
-import { predictive } from "../../core/gaussian.ts";
+import { predictive, shrinkTowards } from "../../core/gaussian.ts";
 import { sigmoid } from "../../core/logistic.ts";
 import { phiDifference } from "../../core/phi.ts";
 import type { Gaussian } from "../../core/types.ts";
@@ -128,6 +128,17 @@ export function runSetting(ctx: EvalContext, users: string[], inSetting: (prompt
     return (a, b) => predictive(g, phiDifference(phi, J, a, b, z)).probability;
   };
   const rewardProbability = (r: Reward): Probability => (a, b) => sigmoid(r(a) - r(b));
+  // What the service serves from a posterior: in full on the basis's known prompts, its deviation weighted on new
+  // ones (pref-basis/3; both items of a comparison share a prompt).
+  const newPrompt = ctx.onNewPrompt;
+  const weight = ctx.basis.prompts?.newPromptWeight ?? 1;
+  const served = (g: Gaussian): [Reward, Probability] => {
+    const full: [Reward, Probability] = [lambdaReward(ctx, g.mean), posteriorProbability(g)];
+    if (!newPrompt || weight === 1) return full;
+    const shrunk = shrinkTowards(g, ctx.prior.mean, weight);
+    const [onNew, pNew] = [lambdaReward(ctx, shrunk.mean), posteriorProbability(shrunk)];
+    return [(i) => (newPrompt[i] ? onNew(i) : full[0](i)), (a, b) => (newPrompt[a] ? pNew(a, b) : full[1](a, b))];
+  };
   const bar = startProgress(`eval ${setting}`, users.length * o.seeds);
   const split: SplitCounts = { prompt: 0, pair: 0, skipped: 0 };
   let poolSize = 0;
@@ -152,10 +163,10 @@ export function runSetting(ctx: EvalContext, users: string[], inSetting: (prompt
       ks.forEach((k, ki) => {
         const a = active.get(k)!;
         const r = random.get(k)!;
-        add("active", ki, ui, sc("active", ki, lambdaReward(ctx, a.mean), posteriorProbability(a)));
-        add("random", ki, ui, sc("random", ki, lambdaReward(ctx, r.mean), posteriorProbability(r)));
+        add("active", ki, ui, sc("active", ki, ...served(a)));
+        add("random", ki, ui, sc("random", ki, ...served(r)));
         add("per_user", ki, ui, sc("per_user", ki, perUser.get(k)!, rewardProbability(perUser.get(k)!)));
-        add("oracle", ki, ui, sc("oracle", ki, lambdaReward(ctx, oracle.mean), posteriorProbability(oracle)));
+        add("oracle", ki, ui, sc("oracle", ki, ...served(oracle)));
         add("population", ki, ui, sc("population", ki, population, populationProbability));
       });
     }

@@ -1,18 +1,22 @@
-// How far a user's answers may move them from the population: the prior covariance's scale, chosen on validation
-// users (training users kept out of the fit, never the evaluation users). Each validation user's comparisons are
-// split into a pool and a test set, separately on the prompts the fit saw and on held-out validation prompts (new
-// answers); for every candidate scale c the posterior under N(mu0, c Sigma0) after k pool answers predicts the test
-// comparisons, for several k. The scale whose worse setting loses least predictive log-loss against the smallest
-// scale wins. The smallest scale is "population only" for practical purposes, so where personal answers do not
-// predict better than the population in either setting (people agree, labels are noisy, the bases do not carry to
-// new answers), the served model stays the population model.
-import { predictive } from "../../core/gaussian.ts";
-import { gaussianFromCovariance } from "../../core/gaussian.ts";
+// How far a user's answers may move them from the population, chosen on validation users (training users kept out
+// of the fit, never the evaluation users). Each validation user's comparisons are split into a pool and a test set,
+// separately on the prompts the fit saw ("seen") and on held-out validation prompts (new answers, "unseen"); the
+// posterior after k pool answers (several k) predicts the test comparisons, scored by predictive log-loss.
+// - The prior covariance's scale c (posterior under N(mu0, c Sigma0)) is the one best on seen prompts.
+// - Under it, the weight w of a user's deviation on prompts the basis was not trained on (the posterior seen as
+//   mu0 + w (lambda - mu0)) is the one best on the new prompts. The smallest scale and weight are "population
+//   only" for practical purposes, so where personal answers do not predict better than the population (people
+//   agree, labels are noisy, the bases do not carry to new answers), that is what is served.
+// When the new answers were held out by pair rather than by prompt (data sets with very few prompts), serving cannot
+// tell them apart by prompt: one scale then minimises the worse setting's loss above population-only, weight 1.
+import { gaussianFromCovariance, predictive, shrinkTowards } from "../../core/gaussian.ts";
 import type { Gaussian, Observations, PrefCore } from "../../core/types.ts";
 import { splitPoolTest } from "../data/pool-test.ts";
 import { childSeed, makeRng, shuffle } from "../rng.ts";
 
 export const PRIOR_SCALES = [1 / 256, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4];
+/** Weights of a user's deviation on new prompts (the smallest is practically the population model). */
+export const NEW_PROMPT_WEIGHTS = [1 / 64, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1];
 /** Answers after which each scale is scored (capped at the user's pool), plus the whole pool. */
 export const VALIDATION_KS = [1, 2, 5, 10, 20, 40];
 
@@ -36,6 +40,10 @@ export interface ScaleScore {
 
 export interface ScaleChoice {
   scale: number;
+  /** The weight of a user's deviation on prompts the basis was not trained on (core/known-prompts.ts). */
+  newPromptWeight: number;
+  /** Under the chosen scale: new-prompt log-loss and accuracy per weight. */
+  weights?: { weight: number; log_loss: number; accuracy: number }[];
   /** Per setting: the curve over the scales, and how many users were scored (and how they were split). */
   settings: Partial<Record<Setting, { curve: ScaleScore[]; users: number; split: { prompt: number; pair: number } }>>;
 }
@@ -81,59 +89,83 @@ function prepare(users: ValidationUser[], setting: Setting, J: number, seed: num
   return out;
 }
 
-function curve(core: PrefCore, users: Prepared[], mu0: Float64Array, sigma0: Float64Array, J: number): ScaleScore[] {
-  return PRIOR_SCALES.map((scale) => {
-    const prior = gaussianFromCovariance(mu0, sigma0.map((v) => v * scale));
-    let loss = 0;
-    let acc = 0;
-    let accUsers = 0;
-    for (const u of users) {
-      let userLoss = 0;
-      let userAcc = 0;
-      let decided = 0;
-      for (const k of u.ks) {
-        const posterior: Gaussian = core.fitPosterior(prior, subset(u.obs, u.pool.slice(0, k), J)).posterior;
-        for (let i = 0; i < u.test.n; i++) {
-          const p = predictive(posterior, u.test.z.subarray(i * J, i * J + J));
-          const l = u.test.label[i];
-          userLoss += logLoss(p.probability, l) / (u.test.n * u.ks.length);
-          if (l === 0.5) continue;
-          decided++;
-          userAcc += p.probability === 0.5 ? 0.5 : (p.probability > 0.5) === (l > 0.5) ? 1 : 0;
-        }
-      }
-      loss += userLoss / users.length;
-      if (decided > 0) {
-        acc += userAcc / decided;
-        accUsers++;
+/** Mean predictive log-loss and accuracy over users of the posterior after k pool answers, shown through `view`. */
+function scoreUsers(core: PrefCore, users: Prepared[], prior: Gaussian, J: number, view: (g: Gaussian) => Gaussian): { log_loss: number; accuracy: number } {
+  let loss = 0;
+  let acc = 0;
+  let accUsers = 0;
+  for (const u of users) {
+    let userLoss = 0;
+    let userAcc = 0;
+    let decided = 0;
+    for (const k of u.ks) {
+      const posterior = view(core.fitPosterior(prior, subset(u.obs, u.pool.slice(0, k), J)).posterior);
+      for (let i = 0; i < u.test.n; i++) {
+        const p = predictive(posterior, u.test.z.subarray(i * J, i * J + J));
+        const l = u.test.label[i];
+        userLoss += logLoss(p.probability, l) / (u.test.n * u.ks.length);
+        if (l === 0.5) continue;
+        decided++;
+        userAcc += p.probability === 0.5 ? 0.5 : (p.probability > 0.5) === (l > 0.5) ? 1 : 0;
       }
     }
-    return { scale, log_loss: loss, accuracy: accUsers ? acc / accUsers : NaN };
-  });
+    loss += userLoss / users.length;
+    if (decided > 0) {
+      acc += userAcc / decided;
+      accUsers++;
+    }
+  }
+  return { log_loss: loss, accuracy: accUsers ? acc / accUsers : NaN };
 }
 
-export function choosePriorScale(core: PrefCore, users: ValidationUser[], mu0: Float64Array, sigma0: Float64Array, J: number, seed: number): ScaleChoice {
+const scaled = (mu0: Float64Array, sigma0: Float64Array, scale: number) => gaussianFromCovariance(mu0, sigma0.map((v) => v * scale));
+
+/** argmin of the log-loss; ties keep the earlier (smaller) value. */
+function argminLoss(curve: { log_loss: number }[]): number {
+  let best = 0;
+  curve.forEach((c, i) => {
+    if (c.log_loss < curve[best].log_loss - 1e-12) best = i;
+  });
+  return best;
+}
+
+export function choosePriorScale(
+  core: PrefCore,
+  users: ValidationUser[],
+  mu0: Float64Array,
+  sigma0: Float64Array,
+  J: number,
+  seed: number,
+  newAnswersByPrompt: boolean,
+): ScaleChoice {
   const settings: ScaleChoice["settings"] = {};
+  const prepared: Partial<Record<Setting, Prepared[]>> = {};
   for (const setting of ["seen", "unseen"] as const) {
-    const prepared = prepare(users, setting, J, seed);
-    if (prepared.length === 0) continue;
+    const p = prepare(users, setting, J, seed);
+    if (p.length === 0) continue;
+    prepared[setting] = p;
     settings[setting] = {
-      curve: curve(core, prepared, mu0, sigma0, J),
-      users: prepared.length,
-      split: { prompt: prepared.filter((u) => u.by === "prompt").length, pair: prepared.filter((u) => u.by === "pair").length },
+      curve: PRIOR_SCALES.map((scale) => ({ scale, ...scoreUsers(core, p, scaled(mu0, sigma0, scale), J, (g) => g) })),
+      users: p.length,
+      split: { prompt: p.filter((u) => u.by === "prompt").length, pair: p.filter((u) => u.by === "pair").length },
     };
   }
-  const scored = Object.values(settings);
-  if (scored.length === 0) return { scale: 1, settings };
-  // The worse setting's loss against its own population-only loss (the first scale), per scale; ties keep the smaller.
-  let best = 0;
-  let bestRegret = Infinity;
-  PRIOR_SCALES.forEach((_, i) => {
-    const regret = Math.max(...scored.map((s) => s!.curve[i].log_loss - s!.curve[0].log_loss));
-    if (regret < bestRegret - 1e-12) {
-      best = i;
-      bestRegret = regret;
-    }
-  });
-  return { scale: PRIOR_SCALES[best], settings };
+  const { seen, unseen } = settings;
+  if (!seen && !unseen) return { scale: 1, newPromptWeight: 1, settings };
+  if (!seen || !unseen) {
+    // One setting only: its best scale, in full everywhere (there is nothing to tell the two apart by).
+    return { scale: PRIOR_SCALES[argminLoss((seen ?? unseen)!.curve)], newPromptWeight: 1, settings };
+  }
+  if (!newAnswersByPrompt) {
+    const regret = PRIOR_SCALES.map((_, i) => ({ log_loss: Math.max(seen.curve[i].log_loss - seen.curve[0].log_loss, unseen.curve[i].log_loss - unseen.curve[0].log_loss) }));
+    return { scale: PRIOR_SCALES[argminLoss(regret)], newPromptWeight: 1, settings };
+  }
+  // The scale for prompts the deviations were learned on; then, under it, how much of a user's deviation to keep on
+  // new prompts. The smallest weight is the population model for practical purposes, so where deviations do not
+  // carry to new answers, new prompts are served the population model.
+  const scale = PRIOR_SCALES[argminLoss(seen.curve)];
+  const prior = scaled(mu0, sigma0, scale);
+  const weights = NEW_PROMPT_WEIGHTS.map((weight) => ({ weight, ...scoreUsers(core, prepared.unseen!, prior, J, (g) => shrinkTowards(g, mu0, weight)) }));
+  const newPromptWeight = NEW_PROMPT_WEIGHTS[argminLoss(weights)];
+  return { scale, newPromptWeight, settings, weights };
 }

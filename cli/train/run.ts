@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { BASIS_FORMAT, basisArtifactSchema, rowsOf } from "../../core/artifact.ts";
+import { MAX_KNOWN_PROMPTS, encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
 import type { PrefCore } from "../../core/types.ts";
 import { loadCore } from "../core.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -186,6 +187,17 @@ function fitModel(ctx: Context, obs: PairObservations, population: Float64Array,
   return { obs, W, lambdas, mu0, sigma0, Z, init: init.info, iterations: fit.iterations, objectives: fit.objectives, baseVariance: gauge.baseVariance, priorIterations };
 }
 
+/** Keys of the prompts the final fit learned on (core/known-prompts.ts), the most compared first when there are too many. */
+async function knownPromptKeys(data: Dataset, obs: PairObservations): Promise<string[]> {
+  const count = new Map<number, number>();
+  for (let i = 0; i < obs.n; i++) {
+    const p = data.prompt[obs.row[i]];
+    count.set(p, (count.get(p) ?? 0) + 1);
+  }
+  const prompts = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, MAX_KNOWN_PROMPTS);
+  return Promise.all(prompts.map(([p]) => promptKey(data.prompts[p])));
+}
+
 /** The validation users' comparisons in a basis, with what their pool/test splits need. */
 function validationUsers(data: Dataset, users: number[], keep: (row: number) => boolean, unseen: (row: number) => boolean, W: Float64Array, Js: number, embeddings: ItemEmbeddings): ValidationUser[] {
   const obs = collectPairs(data, users, keep);
@@ -255,7 +267,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   let scale: ScaleChoice | null = null;
   if (valUsers.length > 0) {
     const users = validationUsers(data, valUsers, inTraining, (r) => held?.has(r) ?? false, modelA.W, Js, embeddings);
-    scale = choosePriorScale(ctx.core, users, modelA.mu0, modelA.sigma0, Js, o.seed);
+    scale = choosePriorScale(ctx.core, users, modelA.mu0, modelA.sigma0, Js, o.seed, held?.by === "prompt");
     for (const [setting, s] of Object.entries(scale.settings)) {
       const pop = s.curve[0];
       const chosen = s.curve.find((c) => c.scale === scale!.scale)!;
@@ -263,6 +275,10 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
         `prior scale ${scale.scale} on ${s.users} validation users, ${setting} answers: predictive log-loss ${chosen.log_loss.toFixed(4)} ` +
           `(population only ${pop.log_loss.toFixed(4)}), accuracy ${chosen.accuracy.toFixed(4)} (${pop.accuracy.toFixed(4)})`,
       );
+    }
+    if (scale.weights) {
+      const chosen = scale.weights.find((w) => w.weight === scale!.newPromptWeight)!;
+      note(`deviation weight ${scale.newPromptWeight} on new prompts: predictive log-loss ${chosen.log_loss.toFixed(4)} (weight 1: ${scale.weights[scale.weights.length - 1].log_loss.toFixed(4)})`);
     }
   }
   timing.scale = seconds(t);
@@ -277,11 +293,17 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     final = fitModel(ctx, obsB, pop.w, "final");
   }
   const sigma0 = final.sigma0.map((v) => v * (scale?.scale ?? 1));
+  const newPromptWeight = scale?.newPromptWeight ?? 1;
+  const prompts = newPromptWeight < 1 ? { known: encodeKnownPrompts(await knownPromptKeys(data, final.obs)), new_prompt_weight: newPromptWeight } : undefined;
   const trainAccuracy = fitAccuracy(final.obs, observationMargins(final.obs, final.Z, final.lambdas, Js));
   timing.total = seconds(t0);
 
   const Wrounded = Array.from(final.W, sig);
-  const id = `pref-J${Js}-${crypto.createHash("sha256").update(Buffer.from(Float64Array.from(Wrounded).buffer)).digest("hex").slice(0, 12)}`;
+  const sigma0Rounded = Array.from(sigma0, sig);
+  // Bases are immutable by id, so the id covers everything that changes what is served: W, the prior, the prompts.
+  const digest = crypto.createHash("sha256").update(Buffer.from(Float64Array.from(Wrounded).buffer)).update(Buffer.from(Float64Array.from(sigma0Rounded).buffer));
+  if (prompts) digest.update(`${prompts.known}\u0000${prompts.new_prompt_weight}`);
+  const id = `pref-J${Js}-${digest.digest("hex").slice(0, 12)}`;
   const artifact = {
     format: BASIS_FORMAT,
     id,
@@ -290,8 +312,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     J: Js,
     W: rowsOf(Wrounded, Js, d),
     mu0: Array.from(final.mu0, sig),
-    sigma0: rowsOf(Array.from(sigma0, sig), Js, Js),
+    sigma0: rowsOf(sigma0Rounded, Js, Js),
     population: o.population ? { base: 0 as const, reg: pop.reg } : null,
+    ...(prompts ? { prompts } : {}),
     labels: null,
     training: {
       data: o.data,
@@ -308,6 +331,8 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
         shrinkage: o.shrinkage,
         em_iterations: final.priorIterations,
         scale: scale?.scale ?? 1,
+        new_prompt_weight: newPromptWeight,
+        ...(scale?.weights ? { new_prompt_weights: curveJson(scale.weights) } : {}),
         ...(scale
           ? { validation: Object.fromEntries(Object.entries(scale.settings).map(([k, s]) => [k, { users: s.users, split: s.split, curve: curveJson(s.curve) }])) }
           : {}),

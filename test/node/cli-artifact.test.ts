@@ -4,7 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import crypto from "node:crypto";
 import { basisArtifactSchema, loadBasisArtifact } from "../../core/artifact.ts";
+import { decodeKnownPrompts, encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
 import { gaussianFromCovariance } from "../../core/gaussian.ts";
 import { loadWasmCoreNode } from "../../core/node.ts";
 import { createReferenceCore } from "../../core/reference.ts";
@@ -33,7 +35,7 @@ describe("basis artifact", () => {
   it("validates against the schema, carries its embedder and training metadata, and re-serialises identically", () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, "run", "basis.json"), "utf8"));
     const parsed = basisArtifactSchema.parse(json);
-    expect(parsed.format).toBe("pref-basis/2");
+    expect(parsed.format).toBe("pref-basis/3");
     expect(parsed.embedder).toEqual({ id: "vectors:response", d });
     // The population row, then J personal deviations; the prior mean is the population model.
     expect(parsed.J).toBe(J + 1);
@@ -101,6 +103,22 @@ describe("artifact formats", () => {
     expect(basisArtifactSchema.safeParse({ ...withPopulation, format: "pref-basis/1" }).error?.issues[0]).toMatchObject({ path: ["population"] });
     expect(basisArtifactSchema.safeParse({ ...withPopulation, mu0: [1, 0.1] }).error?.issues[0]).toMatchObject({ path: ["mu0"] });
   });
+
+  it("pref-basis/3 carries its known prompts as sorted 8-byte SHA-256 prefixes, and only /3 may", async () => {
+    const keys = await Promise.all(["b prompt", "a prompt", "b prompt"].map(promptKey));
+    expect(keys[0]).toBe(crypto.createHash("sha256").update("b prompt", "utf8").digest("hex").slice(0, 16));
+    const known = encodeKnownPrompts(keys);
+    expect(Buffer.from(known, "base64")).toHaveLength(16); // two distinct prompts
+    expect([...decodeKnownPrompts(known)]).toEqual([...new Set(keys)].sort());
+    const v3 = { ...v1, format: "pref-basis/3", population: { base: 0 }, mu0: [1, 0], prompts: { known, new_prompt_weight: 0.125 } };
+    const basis = loadBasisArtifact(v3);
+    expect(basis.prompts?.newPromptWeight).toBe(0.125);
+    expect(basis.prompts?.known.has(keys[1])).toBe(true);
+    expect(loadBasisArtifact({ ...v3, prompts: undefined }).prompts).toBeNull();
+    expect(basisArtifactSchema.safeParse({ ...v3, format: "pref-basis/2" }).error?.issues[0]).toMatchObject({ path: ["prompts"] });
+    expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known: known.slice(0, 8), new_prompt_weight: 0.5 } }).error?.issues[0]).toMatchObject({ path: ["prompts", "known"] });
+    expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known, new_prompt_weight: 1.5 } }).success).toBe(false);
+  });
 });
 
 describe("the committed default basis", () => {
@@ -114,6 +132,11 @@ describe("the committed default basis", () => {
     expect(basis.artifact.embedder.d).toBe(512 * recipe.windows.length);
     expect(basis.artifact.labels).toHaveLength(basis.matrix.J);
     expect(basis.artifact.training).toMatchObject({ users: { train: 84, heldout: 0 } });
+    // It knows the 240 prompts it was trained on; elsewhere a deviation counts to its chosen weight.
+    expect(basis.artifact.format).toBe("pref-basis/3");
+    expect(basis.prompts?.known.size).toBe(240);
+    expect(basis.prompts?.newPromptWeight).toBeGreaterThan(0);
+    expect(basis.prompts?.newPromptWeight).toBeLessThan(1);
     const prior = gaussianFromCovariance(basis.mu0, basis.sigma0);
     const core = await loadWasmCoreNode();
     core.loadBasis(basis.matrix);

@@ -1,7 +1,7 @@
 // Gaussian helpers and the small linear-algebra routines they share with the reference core.
 import { describe, expect, it } from "vitest";
 import {
-  covarianceOf, gaussianFromCovariance, gaussianFromPrecision, isotropicGaussian, precisionOf, predictive, solvePrecision,
+  covarianceOf, gaussianFromCovariance, gaussianFromPrecision, isotropicGaussian, precisionOf, predictive, shrinkTowards, solvePrecision,
 } from "../../core/gaussian.ts";
 import { choleskyJittered, rankOneUpdate } from "../../core/linalg.ts";
 import { Rng, expectClose, randomGaussian } from "./core-fixtures.ts";
@@ -84,5 +84,20 @@ describe("linear algebra", () => {
     expect(jitter).toBeLessThanOrEqual(1e-3);
     expect(L[3]).toBeGreaterThan(0);
     expect(choleskyJittered(Float64Array.of(-1, 0, 0, -1), L, 2, new Float64Array(4))).toBe(-1);
+  });
+});
+
+describe("shrinkTowards", () => {
+  it("is the law of mu0 + w (lambda - mu0): the mean moves to mu0 by 1 - w, the covariance scales by w^2", () => {
+    const rng = new Rng(17);
+    const g = randomGaussian(rng, 4);
+    const mu0 = Float64Array.from([1, 0, 0, 0]);
+    const s = shrinkTowards(g, mu0, 0.25);
+    expectClose(s.mean, g.mean.map((m, j) => mu0[j] + 0.25 * (m - mu0[j])), 1e-15);
+    expectClose(covarianceOf(s), covarianceOf(g).map((v) => v * 0.0625), 1e-12);
+    expect(shrinkTowards(g, mu0, 1)).toBe(g);
+    expect(() => shrinkTowards(g, mu0, 0)).toThrow(/weight/);
+    expect(() => shrinkTowards(g, mu0, 1.5)).toThrow(/weight/);
+    expect(() => shrinkTowards(g, mu0.subarray(0, 3), 0.5)).toThrow(/mu0/);
   });
 });

@@ -43,7 +43,7 @@ describe("population plus personal deviation", () => {
   it("where people mostly agree: exactly the population model at k = 0, never below it after, the oracle above it", async () => {
     // A strong shared taste outside the personal bases, small personal deviations, noisy labels.
     const { seen, basis } = await trainAndEval("consensus", { shared: 1.5, deviation: 0.4 });
-    expect(basis.artifact.format).toBe("pref-basis/2");
+    expect(basis.artifact.format).toBe("pref-basis/3");
     expect(basis.populationBase).toBe(0);
     expect(Array.from(basis.mu0)).toEqual([1, 0, 0, 0]);
     const { active, random, population, oracle } = seen.perUser;

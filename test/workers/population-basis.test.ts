@@ -1,8 +1,11 @@
 // A pref-basis/2 artifact with a population row, served as it is: a user with no feedback is ranked by exactly the
 // pooled population reward (the prior mean is 1 on that row), answers move the user from there, and a pref-basis/1
-// artifact still uploads and serves next to it.
+// artifact still uploads and serves next to it. A pref-basis/3 artifact's known prompts: a user's deviation counts in
+// full on them and only to the new-prompt weight on any other prompt.
 import { describe, expect, it } from "vitest";
-import { admin, call, dot, makeBasis, setupTenant, unique, vectors } from "./helpers.ts";
+import { encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
+import { keyedHash } from "../../worker/keyed-hash.ts";
+import { admin, call, dot, env, makeBasis, setupTenant, unique, vectors } from "./helpers.ts";
 
 const d = 8;
 const pool = vectors(8, d, 71).map((embedding) => ({ embedding }));
@@ -48,5 +51,61 @@ describe("a basis with a population row", () => {
     const res = await admin("POST", "/admin/bases", { ...populationBasis(), id: unique("bad"), mu0: [0.9, 0, 0] });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain("mu0");
+  });
+
+  it("serves a user's whole deviation on the basis's known prompts and the new-prompt weight of it elsewhere", async () => {
+    const basis = { ...populationBasis(), prompts: { known: encodeKnownPrompts([await promptKey("a prompt from training")]), new_prompt_weight: 0.25 } };
+    const t = await setupTenant({ basis });
+    const user = unique("u");
+    for (let i = 0; i < 6; i++) {
+      const res = await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "a prompt from training", chosen: pool[i], rejected: pool[7 - i] } });
+      expect(res.status).toBe(200);
+    }
+    const mean: number[] = (await call("GET", `/v1/users/${user}`, { key: t.key })).body.weights.map((w: { mean: number }) => w.mean);
+    expect(Math.abs(mean[1]) + Math.abs(mean[2])).toBeGreaterThan(0.05); // the answers moved the user
+    const reward = (weights: number[], e: number[]) => weights.reduce((s, w, j) => s + w * dot(basis.W[j], e), 0);
+    const scores = async (prompt: string) => {
+      const res = await call("POST", "/v1/rank", { key: t.key, body: { user, prompt, candidates: pool } });
+      expect(res.status).toBe(200);
+      return new Map<number, number>(res.body.ranking.map((r: { index: number; score: number }) => [r.index, r.score]));
+    };
+    const known = await scores("a prompt from training");
+    const shrunk = [1, 0, 0].map((m0, j) => m0 + 0.25 * (mean[j] - m0));
+    const fresh = await scores("a prompt nobody trained on");
+    pool.forEach((c, i) => {
+      expect(known.get(i)).toBeCloseTo(reward(mean, c.embedding), 9);
+      expect(fresh.get(i)).toBeCloseTo(reward(shrunk, c.embedding), 9);
+    });
+  });
+
+  it("knows the prompts of a basis trained on an exported log by the tenant's keyed prompt hash", async () => {
+    const plain = populationBasis();
+    const t = await setupTenant({ basis: plain });
+    const user = unique("u");
+    for (let i = 0; i < 6; i++) await call("POST", "/v1/feedback", { key: t.key, body: { user, prompt: "q", chosen: pool[i], rejected: pool[7 - i] } });
+    // What `pref pull` exports as the prompt: the keyed hash; training keys that string like any other prompt.
+    const exported = await keyedHash((env as unknown as { HASH_SECRET: string }).HASH_SECRET, t.tenant, "prompt", "an exported prompt");
+    const trained = { ...plain, id: unique("from-log"), prompts: { known: encodeKnownPrompts([await promptKey(exported)]), new_prompt_weight: 1 / 64 } };
+    expect((await admin("POST", "/admin/bases", trained)).status).toBe(201);
+    expect((await admin("PUT", `/admin/tenants/${t.tenant}/basis`, { basis: trained.id })).status).toBe(200);
+    const rank = async (prompt: string) => (await call("POST", "/v1/rank", { key: t.key, body: { user, prompt, candidates: pool } })).body.ranking;
+    const population = (r: { index: number; score: number }) => dot(plain.W[0], pool[r.index].embedding);
+    // Known: the user's own ranking, away from the population's; new: all but 1/64 of the deviation is gone.
+    const known = await rank("an exported prompt");
+    const fresh = await rank("another prompt");
+    expect(Math.max(...known.map((r: { index: number; score: number }) => Math.abs(r.score - population(r))))).toBeGreaterThan(0.01);
+    const gap = Math.max(...fresh.map((r: { index: number; score: number }) => Math.abs(r.score - population(r))));
+    expect(gap).toBeLessThan(Math.max(...known.map((r: { index: number; score: number }) => Math.abs(r.score - population(r)))) / 32);
+  });
+
+  it("refuses known prompts on an older format and known prompts that are not whole 8-byte keys", async () => {
+    const old = await admin("POST", "/admin/bases", { ...populationBasis(), format: "pref-basis/2", id: unique("old"), prompts: { known: "", new_prompt_weight: 0.5 } });
+    expect(old.status).toBe(400);
+    expect(JSON.stringify(old.body)).toContain("prompts");
+    const ragged = await admin("POST", "/admin/bases", { ...populationBasis(), id: unique("ragged"), prompts: { known: btoa("1234567"), new_prompt_weight: 0.5 } });
+    expect(ragged.status).toBe(400);
+    expect(JSON.stringify(ragged.body)).toContain("prompts");
+    const zero = await admin("POST", "/admin/bases", { ...populationBasis(), id: unique("zero"), prompts: { known: "", new_prompt_weight: 0 } });
+    expect(zero.status).toBe(400);
   });
 });

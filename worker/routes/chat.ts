@@ -19,6 +19,7 @@ import { commonErrors, conflictError, ErrorSchema, jsonBody, schemas, unprocessa
 import { userContext } from "../services/context.ts";
 import { userPosterior } from "../services/user-state.ts";
 import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
+import { deviationWeight, servedPosterior } from "../services/prompt-weight.ts";
 import { rankCandidates } from "../services/ranking.ts";
 import type { GenerationResult } from "../upstream/client.ts";
 
@@ -97,12 +98,13 @@ export function chatRoutes(cfg: Config) {
     const embedOptions = { caller: tenant.id, maxTextBytes: cfg.maxTextBytes, cacheScope: embeddingScope(tenant, cfg) };
     generation.arrivals.start(basis.d, (texts) => embedTexts(texts, embedder, basis.d, embedOptions));
 
-    let result: GenerationResult, current: Awaited<ReturnType<typeof userPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>;
+    let result: GenerationResult, current: Awaited<ReturnType<typeof userPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>, weight: number;
     try {
-      [result, current, answered] = await Promise.all([
+      [result, current, answered, weight] = await Promise.all([
         generation.result,
         userPosterior(context, userId),
         wantQuestion ? answeredPairs(context, c.env, userId!, prompt) : [],
+        deviationWeight(basis, c.env, tenant.id, prompt),
       ]);
     } catch (err) {
       generation.abort();
@@ -112,7 +114,7 @@ export function chatRoutes(cfg: Config) {
 
     const texts = result.candidates.map((candidate) => candidate.text);
     const E = await generation.arrivals.matrix(texts.length);
-    const ranking = rankCandidates(core, basis, current.posterior, E, texts.length, {
+    const ranking = rankCandidates(core, basis, servedPosterior(basis, current.posterior, weight), E, texts.length, {
       explore: options.explore,
       seed: options.seed,
       ucbBeta: cfg.ucbBeta,

@@ -8,6 +8,7 @@ import type { Config } from "../config.ts";
 import { newId } from "../crypto.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
+import { deviationWeight, servedPosterior } from "../services/prompt-weight.ts";
 import { userPosterior } from "../services/user-state.ts";
 import { userContext } from "../services/context.ts";
 import { EXPLORE_MODES, rankCandidates } from "../services/ranking.ts";
@@ -65,11 +66,12 @@ export function rankRoutes(cfg: Config) {
     const context = await userContext(c, body.user);
     const { db, core, session, basis } = context;
     const fields = body.candidates.map((_, i) => `candidates.${i}`);
-    const [E, current] = await Promise.all([
+    const [E, current, weight] = await Promise.all([
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
       userPosterior(context, body.user),
+      deviationWeight(basis, c.env, session.tenant.id, body.prompt),
     ]);
-    const ranking = rankCandidates(core, basis, current.posterior, E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
+    const ranking = rankCandidates(core, basis, servedPosterior(basis, current.posterior, weight), E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
     runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, "rank"));
     return c.json(
       { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount } },

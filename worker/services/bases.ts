@@ -2,6 +2,7 @@
 // id) together with their prior; a miss costs one D1 read. Bounded: the least recently used is evicted.
 import type { Gaussian, PrefCore } from "../../core/types.ts";
 import { gaussianFromCovariance } from "../../core/index.ts";
+import { type BasisArtifact, type KnownPrompts, knownPromptsOf } from "../../core/artifact.ts";
 import type { Db } from "../db/client.ts";
 import { basesRepo } from "../db/repos/bases.ts";
 
@@ -13,6 +14,8 @@ export interface ResidentBasis {
   labels: string[] | null;
   /** The population prior N(mu0, Sigma0): the posterior of a user with no feedback. */
   prior: Gaussian;
+  /** Where a user's deviation counts in full, and its weight elsewhere (pref-basis/3); null: in full everywhere. */
+  prompts: KnownPrompts | null;
 }
 
 const MAX_RESIDENT = 8;
@@ -29,6 +32,8 @@ async function load(db: Db, core: PrefCore, id: string): Promise<ResidentBasis |
     J: row.J,
     labels: row.labels ?? null,
     prior: gaussianFromCovariance(row.mu0, row.sigma0),
+    // Validated against the artifact schema when uploaded; kept with the artifact's other fields.
+    prompts: knownPromptsOf((row.meta as Pick<BasisArtifact, "prompts">).prompts),
   };
 }
 
