@@ -25,7 +25,7 @@ const exportLines = async (tenant: string, query = "") => {
     new Request(`${ORIGIN}/admin/tenants/${tenant}/feedback?raw_user_ids=true${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
   );
   expect(res.status).toBe(200);
-  return (await res.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return new TextDecoder().decode(await res.arrayBuffer()).split("\n").filter(Boolean).map((l) => JSON.parse(l));
 };
 
 describe.each(STORES)("user store %s", (store) => {
@@ -155,8 +155,15 @@ describe.each(STORES)("user store %s", (store) => {
       expect(typeof l.a.embedding).toBe("string");
       expect(l.p_personal).toBeGreaterThan(0);
     }
-    // Resumable: from the third line's seq on, the last three.
+    // Resumable: from the third line's seq on, the last three; and the count of what is left says so.
     expect((await exportLines(t.tenant, `&after=${lines[2].seq}`)).map((l) => l.seq)).toEqual(lines.slice(3).map((l) => l.seq));
+    for (const [after, left] of [[0, 6], [lines[2].seq, 3], [lines[4].seq, 1], [lines[5].seq, 0]]) {
+      const res = await exports.default.fetch(
+        new Request(`${ORIGIN}/admin/tenants/${t.tenant}/feedback?with_remaining=true&limit=1&after=${after}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      );
+      await res.arrayBuffer();
+      expect(res.headers.get("x-pref-remaining"), `after ${after}`).toBe(String(left));
+    }
     const metrics = await eventually(async () => {
       const m = (await admin("GET", `/admin/tenants/${t.tenant}/metrics?group=count`)).body;
       return m.total.comparisons === 6 ? m : undefined;

@@ -4,7 +4,6 @@
 // memory at a time.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
-import { feedbackExportRepo } from "../db/repos/feedback-export.ts";
 import { tenantParams } from "../ids.ts";
 import { router } from "../router.ts";
 import { adminErrors, adminSecurity, adminTags, requireTenant } from "./admin-shared.ts";
@@ -56,8 +55,7 @@ export function adminFeedbackRoutes(_cfg: Config) {
     const store = storeFor(row, c.env);
     const lines = new ExportLines(c.env, tenant, q.raw_user_ids);
     const headers: Record<string, string> = { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" };
-    // A count is cheap on D1's index; the archive is not counted (it would mean reading it).
-    if (q.with_remaining && store.kind === "d1") headers["x-pref-remaining"] = String(await feedbackExportRepo.remaining(db, tenant, q.after));
+    if (q.with_remaining) headers["x-pref-remaining"] = String(await store.exportRemaining({ db, env: c.env }, tenant, q.after));
     const encoder = new TextEncoder();
     let after = q.after;
     let left = q.limit;

@@ -34,3 +34,29 @@ export interface DeleteMessage {
 }
 
 export type ArchiveMessage = ComparisonMessage | DeleteMessage;
+
+/** Cloudflare Queues' limits on one sendBatch: 100 messages and 256 KB (less a margin for per-message overhead). */
+export const QUEUE_BATCH_MESSAGES = 100;
+export const QUEUE_BATCH_BYTES = 240_000;
+
+const encoder = new TextEncoder();
+
+/** The messages in order, cut into batches the queue accepts (one message is at most ~90 KB: two d = 4,096 vectors). */
+export function queueBatches(messages: readonly ArchiveMessage[]): ArchiveMessage[][] {
+  const batches: ArchiveMessage[][] = [];
+  let batch: ArchiveMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = encoder.encode(JSON.stringify(m)).byteLength;
+    if (batch.length > 0 && (batch.length === QUEUE_BATCH_MESSAGES || bytes + size > QUEUE_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+

@@ -69,7 +69,11 @@ export async function archiveBatch(messages: readonly ArchiveMessage[], env: Bin
   for (const [tenantId, list] of byTenant) {
     list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     const body = `${list.map((m, i) => archiveLine(m, now * 1000 + i)).join("\n")}\n`;
-    await env.ARCHIVE.put(archiveKey(tenantId, now, await tag(list.map((m) => m.id))), body, { httpMetadata: { contentType: "application/x-ndjson" } });
+    // The line count lets the export count what is left from a listing alone (archive-export.ts).
+    await env.ARCHIVE.put(archiveKey(tenantId, now, await tag(list.map((m) => m.id))), body, {
+      httpMetadata: { contentType: "application/x-ndjson" },
+      customMetadata: { lines: String(list.length) },
+    });
   }
   const statements: D1PreparedStatement[] = [];
   const today = Math.floor(now / 86_400_000);

@@ -76,4 +76,6 @@ export const d1Store: UserStore = {
     const rows = await feedbackExportRepo.page(db, tenantId, after, limit);
     return { rows, next: rows.length < limit ? null : rows[rows.length - 1].seq };
   },
+
+  exportRemaining: ({ db }, tenantId, after) => feedbackExportRepo.remaining(db, tenantId, after),
 };

@@ -3,7 +3,7 @@
 // queue (archive.ts, archive-export.ts), never from visiting every object.
 import type { Bindings } from "../env.ts";
 import type { TenantInfo } from "../domain.ts";
-import { archiveExportPage } from "./archive-export.ts";
+import { archiveExportPage, archiveRemaining } from "./archive-export.ts";
 import { unwrap } from "./rpc-result.ts";
 import type { UserObject } from "./user-object.ts";
 import type { UserStore } from "./user-store.ts";
@@ -33,4 +33,6 @@ export const durableStore: UserStore = {
   answeredPairs: async ({ env }, tenant, userId, prompt) => userObject(env, tenant.id, userId).answeredPairs(prompt.keyed),
 
   exportPage: ({ env }, tenantId, after, limit) => archiveExportPage(env, tenantId, after, limit),
+
+  exportRemaining: ({ env }, tenantId, after) => archiveRemaining(env, tenantId, after),
 };

@@ -17,11 +17,12 @@ import { dayOf } from "../limits/quota.ts";
 import { metricsIncrement, predictComparison } from "../metrics/progressive.ts";
 import { residentBasis, type ResidentBasis } from "../services/bases.ts";
 import { appendObservation, checkPosterior, observationsOf } from "../services/posterior.ts";
-import type { ArchiveMessage } from "./archive-message.ts";
+import { type ArchiveMessage, queueBatches } from "./archive-message.ts";
 import { refusalsAsValuesAsync, type RpcResult } from "./rpc-result.ts";
 import { USER_OBJECT_SCHEMA } from "./user-object-schema.ts";
 import type { ComparisonInput, CurrentUser, LogEntry, Recorded, UserData } from "./user-store.ts";
 
+const OUTBOX_BATCH = 100;
 const OUTBOX_RETRY_MS = 10_000;
 
 type StateRow = {
@@ -253,7 +254,7 @@ export class UserObject extends DurableObject<Bindings> {
         const g = this.gaussian(row);
         return { moved: { feedbackCount: row.feedback_count, added: messages.length, mean: Array.from(g.mean), precisionChol: Array.from(g.precisionChol) }, messages };
       });
-      for (let i = 0; i < messages.length; i += 50) await this.send(messages.slice(i, i + 50));
+      await this.send(messages);
       return moved;
     });
   }
@@ -269,20 +270,25 @@ export class UserObject extends DurableObject<Bindings> {
     return { user: { feedback_count: row?.feedback_count ?? 0, version: row?.version ?? 0 }, duplicate: true };
   }
 
-  /** Sends outbox messages; what fails stays in the outbox for the alarm. */
+  /** Sends outbox messages in batches the queue accepts; what fails stays in the outbox for the alarm. */
   private async send(messages: ArchiveMessage[]): Promise<void> {
-    try {
-      await this.env.ARCHIVE_QUEUE.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
-      for (const m of messages) this.sql.exec("delete from outbox where id = ?", m.id);
-    } catch (err) {
-      console.warn(JSON.stringify({ msg: "archive_send_failed", error: String(err) }));
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+    for (const batch of queueBatches(messages)) {
+      try {
+        await this.env.ARCHIVE_QUEUE.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+        for (const m of batch) this.sql.exec("delete from outbox where id = ?", m.id);
+      } catch (err) {
+        console.warn(JSON.stringify({ msg: "archive_send_failed", error: String(err) }));
+        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+        return;
+      }
     }
   }
 
   override async alarm(): Promise<void> {
-    const pending = this.sql.exec<{ body: string }>("select body from outbox order by rowid limit 100").toArray();
+    const pending = this.sql.exec<{ body: string }>(`select body from outbox order by rowid limit ${OUTBOX_BATCH}`).toArray();
     if (pending.length > 0) await this.send(pending.map((r) => JSON.parse(r.body) as ArchiveMessage));
+    // More than one batch was waiting: the next one goes at once (a failed send has already set a later alarm).
+    if (pending.length === OUTBOX_BATCH && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 
   /** Deletes the user: state, log and outbox in one step; the archive learns of it through the queue. */

@@ -109,4 +109,6 @@ export interface UserStore {
   answeredPairs(access: StoreAccess, tenant: TenantInfo, userId: string, prompt: TextHashes): Promise<{ chosen: string; rejected: string }[]>;
   /** The tenant's comparisons after `after`, oldest first, for the retraining export (never a scan of every user). */
   exportPage(access: StoreAccess, tenantId: string, after: number, limit: number): Promise<ExportPage>;
+  /** How many comparisons the export has after `after` (for a progress bar; the archive's count includes deleted users'). */
+  exportRemaining(access: StoreAccess, tenantId: string, after: number): Promise<number>;
 }
