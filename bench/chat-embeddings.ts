@@ -19,6 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class EmbeddingsStandIn {
   private readonly pool: string[];
+  /** The same vectors as base64 float32 (what an endpoint answers to encoding_format=base64). */
+  private readonly pool64: string[];
   private readonly assigned = new Map<string, number>();
   private turn = 0;
   private server: Server;
@@ -29,7 +31,9 @@ export class EmbeddingsStandIn {
   private constructor(d: number, server: Server) {
     const rng = new Mulberry32(18);
     // JSON text of each vector, as an endpoint would print float32 values (about 8 significant digits).
-    this.pool = Array.from({ length: POOL }, () => `[${Array.from({ length: d }, () => ((rng.nextU32() / 2 ** 32) * 2 - 1).toPrecision(8)).join(",")}]`);
+    const vectors = Array.from({ length: POOL }, () => Array.from({ length: d }, () => Number(((rng.nextU32() / 2 ** 32) * 2 - 1).toPrecision(8))));
+    this.pool = vectors.map((v) => `[${v.join(",")}]`);
+    this.pool64 = vectors.map((v) => `"${Buffer.from(Float32Array.from(v).buffer).toString("base64")}"`);
     this.server = server;
   }
 
@@ -57,12 +61,13 @@ export class EmbeddingsStandIn {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const body = JSON.parse(raw.toString("utf8")) as { model?: string; input?: string | string[] };
+    const body = JSON.parse(raw.toString("utf8")) as { model?: string; input?: string | string[]; encoding_format?: string };
     this.calls++;
     if (body.model !== STAND_IN_MODEL && body.model !== REMOTE_MODEL) return this.forward(raw, res);
     const inputs = typeof body.input === "string" ? [body.input] : (body.input ?? []);
     if (body.model === REMOTE_MODEL) await sleep(REMOTE_LATENCY_MS);
-    const data = inputs.map((t, index) => `{"object":"embedding","index":${index},"embedding":${this.pool[this.assigned.get(t) ?? this.turn++ % POOL]}}`);
+    const pool = body.encoding_format === "base64" ? this.pool64 : this.pool;
+    const data = inputs.map((t, index) => `{"object":"embedding","index":${index},"embedding":${pool[this.assigned.get(t) ?? this.turn++ % POOL]}}`);
     res.writeHead(200, { "content-type": "application/json" }).end(`{"object":"list","model":"${body.model}","data":[${data.join(",")}],"usage":{"prompt_tokens":0,"total_tokens":0}}`);
   }
 

@@ -49,12 +49,19 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     return e;
   };
 
+  // base64 only carries float32: a vector that is not exactly float32 is answered as numbers (clients read both).
+  const base64Float32 = (v: ArrayLike<number>): string | null => {
+    const f32 = Float32Array.from(v);
+    for (let i = 0; i < f32.length; i++) if (f32[i] !== v[i]) return null;
+    return Buffer.from(f32.buffer).toString("base64");
+  };
+
   const handle = async (req: http.IncomingMessage, body: string, signal: AbortSignal): Promise<unknown> => {
     if (req.method === "GET" && req.url === "/v1/models") {
       return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64", "use-lite-512:response:head+tail64+chunks"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
     }
     if (req.method !== "POST" || req.url !== "/v1/embeddings") throw new HttpError(404, "POST /v1/embeddings or GET /v1/models");
-    let parsed: { model?: unknown; input?: unknown; user?: unknown };
+    let parsed: { model?: unknown; input?: unknown; user?: unknown; encoding_format?: unknown };
     try {
       parsed = JSON.parse(body);
     } catch {
@@ -68,13 +75,16 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     if (empty >= 0) throw new HttpError(400, `input ${empty} is empty: an empty text cannot be embedded`);
     const long = inputs.findIndex((t) => (t as string).length > MAX_INPUT_CHARS);
     if (long >= 0) throw new HttpError(400, `input ${long} is longer than ${MAX_INPUT_CHARS} characters`);
+    if (parsed.encoding_format !== undefined && parsed.encoding_format !== "float" && parsed.encoding_format !== "base64") {
+      throw new HttpError(400, `"encoding_format" must be "float" or "base64"`);
+    }
     const embedder = embedderFor(parsed.model);
     const client = typeof parsed.user === "string" && parsed.user !== "" ? `user:${parsed.user}` : `addr:${req.socket.remoteAddress}`;
     const vectors = await embedder.embed(inputs as string[], { client, signal });
     return {
       object: "list",
       model: embedder.id,
-      data: vectors.map((v, index) => ({ object: "embedding", index, embedding: Array.from(v) })),
+      data: vectors.map((v, index) => ({ object: "embedding", index, embedding: parsed.encoding_format === "base64" ? base64Float32(v) ?? Array.from(v) : Array.from(v) })),
       usage: { prompt_tokens: 0, total_tokens: 0 },
     };
   };

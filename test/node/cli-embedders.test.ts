@@ -145,6 +145,11 @@ describe("serve-embeddings", () => {
       expect(json.model).toBe("use-lite-512:response:head+tail64");
       const [direct] = await createEmbedder("use-lite-512:response:head+tail64", { cacheDir: path.join(dir, "cache6") }).embed(["Is this polite? Thank you!"]);
       expect(json.data[0].embedding).toEqual(Array.from(direct));
+      // Asked for base64: the same (float32) values as little-endian float32.
+      const b64 = (await (await post({ model: "use-lite-512:response:head+tail64", input: ["Is this polite? Thank you!"], encoding_format: "base64" })).json()) as { data: { embedding: string }[] };
+      expect(typeof b64.data[0].embedding).toBe("string");
+      expect(Array.from(new Float32Array(Uint8Array.from(Buffer.from(b64.data[0].embedding, "base64")).buffer))).toEqual(Array.from(direct));
+      expect((await post({ model: "use-lite-512:response", input: ["x"], encoding_format: "binary" })).status).toBe(400);
       expect((await post({ model: "use-lite-512:response", input: [""] })).status).toBe(400);
       expect((await post({ model: "bert:response", input: ["x"] })).status).toBe(404);
       expect((await post({ model: "vectors:response", input: ["[1]"] })).status).toBe(404);

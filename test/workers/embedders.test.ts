@@ -27,15 +27,15 @@ async function textTenant(kind: "openai" | "workers-ai", embedderId: string, mod
 afterEach(() => vi.restoreAllMocks());
 
 describe("openai-compatible embedder", () => {
-  function fakeEndpoint(respond?: (input: string[]) => Response) {
+  function fakeEndpoint(respond?: (input: string[], body: { encoding_format?: string }) => Response) {
     const realFetch = globalThis.fetch;
     const calls: { url: string; auth: string | null; body: any }[] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
       const req = new Request(input, init);
       if (new URL(req.url).host !== "embeddings.fake") return realFetch(input, init);
-      const body = (await req.json()) as { model: string; input: string[] };
+      const body = (await req.json()) as { model: string; input: string[]; encoding_format?: string };
       calls.push({ url: req.url, auth: req.headers.get("authorization"), body });
-      if (respond) return respond(body.input);
+      if (respond) return respond(body.input, body);
       return Response.json({ object: "list", data: body.input.map((text, index) => ({ object: "embedding", index, embedding: fakeEmbed(text) })) });
     });
     return calls;
@@ -83,12 +83,42 @@ describe("openai-compatible embedder", () => {
     expect(await storedCounts(t.tenant)).toEqual({ users: 1, feedback: 1 });
   });
 
+  it("asks for base64 float32 and reads it; an endpoint that refuses base64 is asked for floats from then on", async () => {
+    const t = await textTenant("openai", "openai:base64", "base64-model");
+    const f32 = (text: string) => Float32Array.from(fakeEmbed(text));
+    const b64 = (v: Float32Array) => btoa(String.fromCharCode(...new Uint8Array(v.buffer)));
+    const calls = fakeEndpoint((input) => Response.json({ data: input.map((text, index) => ({ index, embedding: b64(f32(text)) })) }));
+    const texts = ["base64 one", "base64 two"];
+    const res = await call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: texts } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(calls[0].body.encoding_format).toBe("base64");
+    // Exactly the float32 values the endpoint sent, as if the client had sent them.
+    const direct = await call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: texts.map((x) => ({ embedding: Array.from(f32(x)) })) } });
+    expect(res.body.ranking).toEqual(direct.body.ranking);
+
+  });
+
   it("vectors of the wrong dimension from the endpoint are refused, not scored", async () => {
     const t = await textTenant("openai", "openai:wrong-d", "wrong-d");
     fakeEndpoint((input) => Response.json({ data: input.map((_, index) => ({ index, embedding: [1, 2, 3] })) }));
     const res = await call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: ["a", "b"] } });
     expect(res.status).toBe(502);
     expect(res.body.error.message).toContain("d=8");
+  });
+
+  // Last in this file: the isolate then remembers that the endpoint's URL takes floats only.
+  it("an endpoint that refuses base64 is asked again for floats, and for floats only from then on", async () => {
+    const t = await textTenant("openai", "openai:floats-only", "floats-only");
+    const calls = fakeEndpoint((input, body) =>
+      body.encoding_format === "base64"
+        ? Response.json({ error: { message: "encoding_format must be float" } }, { status: 422 })
+        : Response.json({ data: input.map((text, index) => ({ index, embedding: fakeEmbed(text) })) }),
+    );
+    const rank = () => call("POST", "/v1/rank", { key: t.key, body: { user: "u", prompt: "p", candidates: ["one", "two"] } });
+    expect((await rank()).status).toBe(200);
+    expect(calls.map((c) => c.body.encoding_format)).toEqual(["base64", "float"]);
+    expect((await rank()).status).toBe(200);
+    expect(calls.map((c) => c.body.encoding_format)).toEqual(["base64", "float", "float"]);
   });
 });
 

@@ -1,18 +1,54 @@
 // "openai": any OpenAI-compatible POST /v1/embeddings endpoint (URL in [vars], key in a secret).
-import { z } from "zod";
 import { sha256Hex } from "../crypto.ts";
+import { float32BytesToFloat64, strictBase64Bytes } from "../encoding.ts";
 import { ApiError } from "../errors.ts";
 import type { Embedder } from "./types.ts";
-
-const responseSchema = z.object({
-  data: z.array(z.object({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
-});
 
 export interface OpenAIEmbedderOptions {
   url: string;
   apiKey?: string;
   model: string;
   timeoutMs?: number;
+}
+
+// Vectors are asked for as base64 (little-endian float32, as OpenAI answers with encoding_format=base64): a quarter
+// of the bytes of JSON numbers and nothing to parse number by number. An endpoint that refuses the parameter (400 or
+// 422) is asked for floats from then on (per isolate and URL); one that ignores it and answers numbers is read as is.
+const floatOnly = new Set<string>();
+const MAX_FLOAT_ONLY = 256;
+
+const unexpected = (what: string) => new ApiError(502, "embedder_error", `embeddings endpoint answered ${what}`);
+
+/** One answered vector: base64 float32, or an array of numbers; null for anything else. */
+function vectorOf(embedding: unknown): Float64Array | null {
+  if (typeof embedding === "string") {
+    const bytes = strictBase64Bytes(embedding);
+    return bytes && bytes.byteLength % 4 === 0 ? float32BytesToFloat64(bytes) : null;
+  }
+  if (!Array.isArray(embedding)) return null;
+  const v = new Float64Array(embedding.length);
+  for (let i = 0; i < embedding.length; i++) {
+    const x: unknown = embedding[i];
+    if (typeof x !== "number") return null;
+    v[i] = x;
+  }
+  return v;
+}
+
+/** The answer's vectors in input order; throws a 502 on any other shape. */
+function vectorsOf(body: unknown, count: number): Float64Array[] {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data) || data.length !== count) throw unexpected("an unexpected shape");
+  const out: Float64Array[] = new Array(count);
+  for (const item of data as { index?: unknown; embedding?: unknown }[]) {
+    const index = item?.index;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count) throw unexpected("an unexpected index");
+    const v = vectorOf(item.embedding);
+    if (!v) throw unexpected("an unexpected shape");
+    out[index] = v;
+  }
+  if (out.some((v) => v === undefined)) throw new ApiError(502, "embedder_error", "embeddings endpoint skipped an input");
+  return out;
 }
 
 export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
@@ -22,28 +58,27 @@ export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
       if (!o.url) throw new ApiError(503, "unavailable", "the embedder is not configured").withDetail("embedder 'openai' needs EMBEDDINGS_URL");
       // OpenAI's `user`: an opaque id of who the request is for. A hash of the tenant: providers learn nothing.
       const user = caller ? `t_${(await sha256Hex(`pref-edge/caller\u0000${caller}`)).slice(0, 32)}` : undefined;
-      let res: Response;
-      try {
-        res = await fetch(o.url, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
-          body: JSON.stringify({ model: o.model, input: texts, encoding_format: "float", ...(user ? { user } : {}) }),
-          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
-        });
-      } catch (err) {
-        throw new ApiError(502, "embedder_error", `embeddings endpoint unreachable: ${(err as Error).message}`);
+      const post = async (encoding: "base64" | "float"): Promise<Response> => {
+        try {
+          return await fetch(o.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
+            body: JSON.stringify({ model: o.model, input: texts, encoding_format: encoding, ...(user ? { user } : {}) }),
+            signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+          });
+        } catch (err) {
+          throw new ApiError(502, "embedder_error", `embeddings endpoint unreachable: ${(err as Error).message}`);
+        }
+      };
+      let res = await post(floatOnly.has(o.url) ? "float" : "base64");
+      if ((res.status === 400 || res.status === 422) && !floatOnly.has(o.url)) {
+        await res.body?.cancel();
+        if (floatOnly.size >= MAX_FLOAT_ONLY) floatOnly.clear();
+        floatOnly.add(o.url);
+        res = await post("float");
       }
       if (!res.ok) throw new ApiError(502, "embedder_error", `embeddings endpoint answered ${res.status}`);
-      const parsed = responseSchema.safeParse(await res.json().catch(() => null));
-      if (!parsed.success || parsed.data.data.length !== texts.length)
-        throw new ApiError(502, "embedder_error", "embeddings endpoint answered an unexpected shape");
-      const out: Float64Array[] = new Array(texts.length);
-      for (const item of parsed.data.data) {
-        if (item.index >= texts.length) throw new ApiError(502, "embedder_error", "embeddings endpoint answered an unexpected index");
-        out[item.index] = Float64Array.from(item.embedding);
-      }
-      if (out.some((v) => v === undefined)) throw new ApiError(502, "embedder_error", "embeddings endpoint skipped an input");
-      return out;
+      return vectorsOf(await res.json().catch(() => null), texts.length);
     },
   };
 }
