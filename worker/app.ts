@@ -16,6 +16,7 @@ import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { adminLimitsRoutes } from "./routes/admin-limits.ts";
 import { adminMetricsRoutes } from "./routes/admin-metrics.ts";
 import { adminMaintenanceRoutes } from "./routes/admin-maintenance.ts";
+import { adminArchiveRoutes } from "./routes/admin-archive.ts";
 import { adminTenantRoutes } from "./routes/admin-tenants.ts";
 import { adminUserStoreRoutes } from "./routes/admin-user-store.ts";
 import { adminUpstreamRoutes } from "./routes/admin-upstream.ts";
@@ -63,6 +64,7 @@ export function createApp(cfg: Config, deps: AppDependencies = { core: getCore }
     adminUpstreamRoutes,
     adminLimitsRoutes,
     adminMaintenanceRoutes,
+    adminArchiveRoutes,
     adminFeedbackRoutes,
     adminUserStoreRoutes,
     adminMetricsRoutes,

@@ -40,6 +40,7 @@ describe("service routes", () => {
         "/admin/tenants/{tenant}/metrics",
         "/admin/tenants/{tenant}/upstream",
         "/admin/tenants/{tenant}/user-store/move",
+        "/admin/tenants/{tenant}/archive/compact",
         "/admin/tenants/{tenant}/limits",
         "/admin/maintenance/rekey-hashes",
         "/admin/bases",

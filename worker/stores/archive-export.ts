@@ -13,6 +13,12 @@ interface ArchiveLine extends Omit<ExportRow, "hash_scheme"> {
   id: string;
 }
 
+/** The tenant's deleted users and when: their lines archived up to then are left out (and compacted away). */
+export async function archiveTombstones(env: Bindings, tenantId: string): Promise<Map<string, number>> {
+  const rows = await env.DB.prepare("select user_id, deleted_at from archive_tombstones where tenant_id = ?").bind(tenantId).all<{ user_id: string; deleted_at: number }>();
+  return new Map(rows.results.map((t) => [t.user_id, t.deleted_at]));
+}
+
 /** The first archive key that can hold a line after the cursor `after` is listed after this one. */
 function listFrom(prefix: string, after: number): string | undefined {
   const fromMs = Math.floor(after / 1000);
@@ -22,11 +28,7 @@ function listFrom(prefix: string, after: number): string | undefined {
 export async function archiveExportPage(env: Bindings, tenantId: string, after: number, limit: number): Promise<ExportPage> {
   const prefix = archivePrefix(tenantId);
   let startAfter = listFrom(prefix, after);
-  const tombstones = new Map(
-    (await env.DB.prepare("select user_id, deleted_at from archive_tombstones where tenant_id = ?").bind(tenantId).all<{ user_id: string; deleted_at: number }>()).results.map(
-      (t) => [t.user_id, t.deleted_at],
-    ),
-  );
+  const tombstones = await archiveTombstones(env, tenantId);
   const ids = new Set<string>();
   const rows: ExportRow[] = [];
   for (;;) {
@@ -51,25 +53,28 @@ export async function archiveExportPage(env: Bindings, tenantId: string, after: 
 }
 
 /**
- * Lines after the cursor, from the listing's line counts (an object's lines have seq = its ms * 1000 + 0, 1, ...),
- * without reading the objects: an upper bound of what the export returns (deleted users' and twice-archived lines
- * are counted). An object without a count (archived before counts were kept) is read.
+ * Lines after the cursor, from the listing's line counts, without reading the objects: an upper bound of what the
+ * export returns (deleted users' and twice-archived lines are counted). Only an object of the cursor's own millisecond
+ * (it may hold lines on both sides of it) and an object without a count (archived before counts were kept) are read.
  */
 export async function archiveRemaining(env: Bindings, tenantId: string, after: number): Promise<number> {
   const prefix = archivePrefix(tenantId);
+  const fromMs = Math.floor(after / 1000);
   let startAfter = listFrom(prefix, after);
   let remaining = 0;
   for (;;) {
     // `include` is in the runtime API, not in this workers-types release.
     const listed = await env.ARCHIVE.list({ prefix, startAfter, limit: 1000, include: ["customMetadata"] } as R2ListOptions);
     for (const object of listed.objects) {
-      let lines = Number(object.customMetadata?.lines);
-      if (!Number.isInteger(lines)) lines = ((await (await env.ARCHIVE.get(object.key))?.text()) ?? "").split("\n").filter(Boolean).length;
-      const first = Number(object.key.slice(object.key.lastIndexOf("/") + 1).split("-")[0]) * 1000;
-      remaining += Math.max(0, Math.min(lines, first + lines - 1 - after));
+      const lines = Number(object.customMetadata?.lines);
+      const ms = Number(object.key.slice(object.key.lastIndexOf("/") + 1).split("-")[0]);
+      if (Number.isInteger(lines) && !(after > 0 && ms === fromMs)) remaining += lines;
+      else {
+        const text = (await (await env.ARCHIVE.get(object.key))?.text()) ?? "";
+        for (const line of text.split("\n")) if (line && (JSON.parse(line) as { seq: number }).seq > after) remaining++;
+      }
       startAfter = object.key;
     }
     if (!listed.truncated) return remaining;
   }
 }
-
