@@ -116,6 +116,7 @@ describe("streamed payloads", () => {
         event_id: "evt_x",
         basis: "b",
         user: null,
+        deviation_weight: 1,
         ranking: [],
         candidates: { requested: 2, received: 2, partial: false, failures: [] },
         question: null,

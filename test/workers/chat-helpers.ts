@@ -3,6 +3,7 @@
 // whose upstream points at the fake.
 import { inject, vi } from "vitest";
 import type { RecordedCall, RemoteScript } from "../support/fake-upstream.ts";
+import type { BasisArtifact } from "../../core/artifact.ts";
 import { STYLE_EMBEDDER_ID, styleBasis, styleEmbedding } from "../support/planted-style.ts";
 import { admin, call, unique } from "./helpers.ts";
 
@@ -44,10 +45,10 @@ export interface ChatTenant {
 }
 
 /** A tenant on the planted-style basis with a text embedder; upstream settings as given (null: none of its own). */
-export async function chatTenant(upstream: Record<string, unknown> | null = {}, embedderKind = "openai"): Promise<ChatTenant> {
-  const up = await admin("POST", "/admin/bases", styleBasis(STYLE_BASIS_ID));
+export async function chatTenant(upstream: Record<string, unknown> | null = {}, embedderKind = "openai", basis: BasisArtifact = styleBasis(STYLE_BASIS_ID)): Promise<ChatTenant> {
+  const up = await admin("POST", "/admin/bases", basis);
   if (up.status !== 201 && up.status !== 409) throw new Error(`basis: ${up.status} ${JSON.stringify(up.body)}`);
-  const t = await admin("POST", "/admin/tenants", { name: unique("chat"), embedder: { kind: embedderKind, id: STYLE_EMBEDDER_ID, model: "style" }, basis: STYLE_BASIS_ID });
+  const t = await admin("POST", "/admin/tenants", { name: unique("chat"), embedder: { kind: embedderKind, id: STYLE_EMBEDDER_ID, model: "style" }, basis: basis.id });
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
   const k = await admin("POST", `/admin/tenants/${t.body.id}/keys`, {});
   if (upstream) {

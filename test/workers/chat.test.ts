@@ -2,9 +2,10 @@
 // validation, ranking by the user's posterior, `n` supported or not, streaming, the question, and every fault.
 // (One file: the fake upstream is shared, and tests within a file run one at a time.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { styleEmbedding } from "../support/planted-style.ts";
+import { encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
+import { styleBasis, styleEmbedding } from "../support/planted-style.ts";
 import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
-import { admin, call, ORIGIN } from "./helpers.ts";
+import { admin, call, ORIGIN, unique } from "./helpers.ts";
 import { captureLogs } from "./logs.ts";
 import { expectConforms } from "./openapi-validate.ts";
 import { exports } from "cloudflare:workers";
@@ -72,6 +73,26 @@ describe("chat completions: request validation", () => {
 });
 
 describe("chat completions: candidates ranked for the user", () => {
+  it("uses the whole deviation on the basis's known prompts and its new-prompt weight on any other", async () => {
+    const basis = { ...styleBasis(unique("style-known")), prompts: { known: encodeKnownPrompts([await promptKey("What is 2+2?")]), new_prompt_weight: 0.5 } };
+    const t = await chatTenant({ n: 4 }, "openai", basis);
+    await plantEnthusiasm(t.key, "fan", true);
+    const prefFor = async (question: string) => {
+      await fakeUpstream.script({ texts: [...CALM, LOUD], supportsN: true });
+      const res = await chat(t.key, ask(question, { user: "fan" }));
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.pref;
+    };
+    const known = await prefFor("What is 2+2?");
+    const fresh = await prefFor("What is 3+3?");
+    expect([known.deviation_weight, fresh.deviation_weight]).toEqual([1, 0.5]);
+    // The prior mean is 0 here, so on the new prompt every score and sd is half the known prompt's.
+    fresh.ranking.forEach((r: { score: number; sd: number }, i: number) => {
+      expect(r.score).toBeCloseTo(0.5 * known.ranking[i].score, 9);
+      expect(r.sd).toBeCloseTo(0.5 * known.ranking[i].sd, 9);
+    });
+  });
+
   it("asks once with n when the upstream supports it, and answers best first in OpenAI's shape", async () => {
     const t = await chatTenant({ n: 4 });
     await plantEnthusiasm(t.key, "fan", true);
@@ -94,6 +115,7 @@ describe("chat completions: candidates ranked for the user", () => {
     const scores = pref.ranking.map((r: any) => r.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(pref.user).toEqual({ id: "fan", feedback_count: 4 });
+    expect(pref.deviation_weight).toBe(1); // a basis without known prompts: the whole deviation everywhere
     expect(pref.candidates).toEqual({ requested: 4, received: 4, partial: false, failures: [] });
     expect(res.body.usage.total_tokens).toBe(90);
 

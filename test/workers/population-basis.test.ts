@@ -64,14 +64,15 @@ describe("a basis with a population row", () => {
     const mean: number[] = (await call("GET", `/v1/users/${user}`, { key: t.key })).body.weights.map((w: { mean: number }) => w.mean);
     expect(Math.abs(mean[1]) + Math.abs(mean[2])).toBeGreaterThan(0.05); // the answers moved the user
     const reward = (weights: number[], e: number[]) => weights.reduce((s, w, j) => s + w * dot(basis.W[j], e), 0);
-    const scores = async (prompt: string) => {
+    const scores = async (prompt: string, weight: number) => {
       const res = await call("POST", "/v1/rank", { key: t.key, body: { user, prompt, candidates: pool } });
       expect(res.status).toBe(200);
+      expect(res.body.deviation_weight).toBe(weight); // said in the answer
       return new Map<number, number>(res.body.ranking.map((r: { index: number; score: number }) => [r.index, r.score]));
     };
-    const known = await scores("a prompt from training");
+    const known = await scores("a prompt from training", 1);
     const shrunk = [1, 0, 0].map((m0, j) => m0 + 0.25 * (mean[j] - m0));
-    const fresh = await scores("a prompt nobody trained on");
+    const fresh = await scores("a prompt nobody trained on", 0.25);
     pool.forEach((c, i) => {
       expect(known.get(i)).toBeCloseTo(reward(mean, c.embedding), 9);
       expect(fresh.get(i)).toBeCloseTo(reward(shrunk, c.embedding), 9);

@@ -16,6 +16,8 @@ export interface PrefExtension {
   basis: string;
   /** null when the request named no user (population prior). */
   user: { id: string; feedback_count: number } | null;
+  /** How much of the user's deviation from the population the ranking used (1 on the basis's known prompts). */
+  deviation_weight: number;
   /** Aligned with choices: ranking[i] scores choices[i]. */
   ranking: { index: number; score: number; sd: number }[];
   candidates: { requested: number; received: number; partial: boolean; failures: { kind: string; message: string }[] };
@@ -114,6 +116,7 @@ export const ChatCompletionSchema = z
         event_id: z.string().openapi({ description: "Pass as /v1/feedback's event_id" }),
         basis: z.string(),
         user: z.object({ id: z.string(), feedback_count: z.number().int() }).nullable(),
+        deviation_weight: z.number().openapi({ description: "How much of the user's deviation from the population the ranking used: 1 on a prompt the basis was trained on, the basis's new-prompt weight elsewhere" }),
         ranking: z.array(z.object({ index: z.number().int(), score: z.number(), sd: z.number() })).openapi({ description: "ranking[i] scores choices[i]" }),
         candidates: z.object({
           requested: z.number().int(),

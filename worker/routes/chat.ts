@@ -148,6 +148,7 @@ export function chatRoutes(cfg: Config) {
         event_id: eventId,
         basis: basis.id,
         user: userId === undefined ? null : { id: userId, feedback_count: current.feedbackCount },
+        deviation_weight: weight,
         ranking: ranking.map((r, index) => ({ index, score: r.score, sd: r.sd })),
         candidates: {
           requested: counts.generate,

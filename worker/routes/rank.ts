@@ -43,6 +43,9 @@ export function rankRoutes(cfg: Config) {
         )
         .openapi({ description: "Best first" }),
       user: z.object({ feedback_count: z.number().int() }),
+      deviation_weight: z.number().openapi({
+        description: "How much of the user's deviation from the population this ranking used: 1 on a prompt the basis was trained on, the basis's new-prompt weight elsewhere",
+      }),
     })
     .openapi("RankResponse");
 
@@ -74,7 +77,7 @@ export function rankRoutes(cfg: Config) {
     const ranking = rankCandidates(core, basis, servedPosterior(basis, current.posterior, weight), E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
     runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, "rank"));
     return c.json(
-      { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount } },
+      { event_id: newId("evt", 16), basis: basis.id, ranking, user: { feedback_count: current.feedbackCount }, deviation_weight: weight },
       200,
     );
   });
