@@ -28,6 +28,7 @@ import { freePort, offlineEnv, projectRoot, startService, waitForHttp, type Serv
 import { EmbeddingsStandIn, REMOTE_MODEL, STAND_IN_MODEL } from "./chat-embeddings.ts";
 import { UpstreamStandIn } from "./chat-upstream.ts";
 import { strayServers, treeCpuByProcess, treeCpuMs } from "./proc-cpu.ts";
+import { jsonCall } from "./json-call.ts";
 import { percentile } from "./percentile.ts";
 
 const env = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
@@ -107,16 +108,6 @@ class Plan {
   }
 }
 
-async function admin(base: string, token: string, method: string, route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function main(): Promise<void> {
   const strays = strayServers();
@@ -182,23 +173,24 @@ async function main(): Promise<void> {
       stacks.push(stack);
       const base = stack.url;
       const token = stack.adminToken;
-      await admin(base, token, "POST", "/admin/bases", basis);
+      const admin = (method: string, route: string, body?: unknown) => jsonCall(fetch, base, method, route, token, body);
+      await admin("POST", "/admin/bases", basis);
       const keys = {} as Record<EmbedderName, string>;
       for (const name of EMBEDDERS) {
-        const tenant = await admin(base, token, "POST", "/admin/tenants", {
+        const tenant = await admin("POST", "/admin/tenants", {
           name: `bench-chat-${name}`,
           embedder: { kind: "openai", id: basis.embedder.id, model: models[name] },
           basis: basis.id,
         });
-        await admin(base, token, "PUT", `/admin/tenants/${tenant.id}/limits`, { rate_limit_plan: "unlimited" });
-        keys[name] = (await admin(base, token, "POST", `/admin/tenants/${tenant.id}/keys`, { name: "bench" })).key;
+        await admin("PUT", `/admin/tenants/${tenant.id}/limits`, { rate_limit_plan: "unlimited" });
+        keys[name] = (await admin("POST", `/admin/tenants/${tenant.id}/keys`, { name: "bench" })).key;
         // Users with history: the read returns real posteriors and the question path has answered pairs to check.
         // Eight at a time: a burst of dozens of writes makes wrangler dev restart the Worker mid-request.
         for (let i = 0; i < HISTORY; i++)
           for (let u0 = 0; u0 < USERS; u0 += 8)
             await Promise.all(
               Array.from({ length: Math.min(8, USERS - u0) }, (_, k) =>
-                admin(base, keys[name], "POST", "/v1/feedback", { user: `user-${u0 + k}`, prompt: `seed ${i}`, chosen: { embedding: vector() }, rejected: { embedding: vector() } }),
+                jsonCall(fetch, base, "POST", "/v1/feedback", keys[name], { user: `user-${u0 + k}`, prompt: `seed ${i}`, chosen: { embedding: vector() }, rejected: { embedding: vector() } }),
               ),
             );
       }

@@ -20,6 +20,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { Mulberry32 } from "../core/prng.ts";
 import { bin, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
 import { treeCpuByProcess } from "./proc-cpu.ts";
+import { jsonCall } from "./json-call.ts";
 import { percentile } from "./percentile.ts";
 
 const POINTS = (process.env.BENCH_SCALE_POINTS ?? "10000,100000").split(",").map(Number);
@@ -93,12 +94,8 @@ async function main() {
     } as ConstructorParameters<typeof Miniflare>[0]);
   const mf = start();
   try {
-    const call = async (method: string, route: string, key: string, body?: unknown) => {
-      const res = await mf.dispatchFetch(`http://pref.local${route}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 200)}`);
-      return text ? JSON.parse(text) : null;
-    };
+    const call = (method: string, route: string, key: string, body?: unknown) =>
+      jsonCall((url, init) => mf.dispatchFetch(url, init as never), "http://pref.local", method, route, key, body);
     const basisId = "scale-basis";
     const embedder = `scale-embedder:${D}`;
     await call("POST", "/admin/bases", token, {

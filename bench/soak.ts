@@ -19,6 +19,7 @@ import { Mulberry32 } from "../core/prng.ts";
 import { bin, freePort, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
 import { isolateHeap, type HeapReader } from "./isolate-heap.ts";
 import { workerdRssMb } from "./proc-memory.ts";
+import { jsonCall } from "./json-call.ts";
 import { percentile } from "./percentile.ts";
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -114,11 +115,7 @@ async function main(): Promise<void> {
   const adminToken = `soak-${Math.random().toString(36).slice(2)}`;
   const worker = await startWorker(adminToken);
   const base = worker.url;
-  const admin = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${base}${route}`, { method, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<any>;
-  };
+  const admin = (method: string, route: string, body?: unknown) => jsonCall(fetch, base, method, route, adminToken, body);
   try {
     const basisId = `soak-${Date.now()}`;
     await admin("POST", "/admin/bases", {

@@ -13,6 +13,7 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { Mulberry32 } from "../core/prng.ts";
 import { bin, offlineEnv, projectRoot, runToEnd } from "../scripts/processes.ts";
+import { jsonCall } from "./json-call.ts";
 
 const USERS = Number(process.env.BENCH_BYTES_USERS ?? 24);
 const CHECKPOINTS = [5, 20, 100];
@@ -88,16 +89,8 @@ async function measureShape(dist: string, J: number, d: number): Promise<Point[]
   const mf = new Miniflare(options);
   await mf.ready;
   try {
-    const call = async (method: string, route: string, key: string, body?: unknown) => {
-      const res = await mf.dispatchFetch(`http://pref.local${route}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 200)}`);
-      return text ? JSON.parse(text) : null;
-    };
+    const call = (method: string, route: string, key: string, body?: unknown) =>
+      jsonCall((url, init) => mf.dispatchFetch(url, init as never), "http://pref.local", method, route, key, body);
     const basisId = `bytes-${J}-${d}`;
     const embedder = `bytes-embedder:${d}`;
     await call("POST", "/admin/bases", token, {

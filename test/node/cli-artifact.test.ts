@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import crypto from "node:crypto";
 import { basisArtifactSchema, loadBasisArtifact } from "../../core/artifact.ts";
-import { decodeKnownPrompts, encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
+import { MAX_KNOWN_PROMPTS, decodeKnownPrompts, encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
 import { gaussianFromCovariance } from "../../core/gaussian.ts";
 import { loadWasmCoreNode } from "../../core/node.ts";
 import { createReferenceCore } from "../../core/reference.ts";
@@ -118,6 +118,10 @@ describe("artifact formats", () => {
     expect(basisArtifactSchema.safeParse({ ...v3, format: "pref-basis/2" }).error?.issues[0]).toMatchObject({ path: ["prompts"] });
     expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known: known.slice(0, 8), new_prompt_weight: 0.5 } }).error?.issues[0]).toMatchObject({ path: ["prompts", "known"] });
     expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known, new_prompt_weight: 1.5 } }).success).toBe(false);
+    // At most MAX_KNOWN_PROMPTS keys travel with a basis.
+    const keysOf = (n: number) => encodeKnownPrompts(Array.from({ length: n }, (_, i) => i.toString(16).padStart(16, "0")));
+    expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known: keysOf(MAX_KNOWN_PROMPTS), new_prompt_weight: 0.5 } }).success).toBe(true);
+    expect(basisArtifactSchema.safeParse({ ...v3, prompts: { known: keysOf(MAX_KNOWN_PROMPTS + 1), new_prompt_weight: 0.5 } }).error?.issues[0]).toMatchObject({ path: ["prompts", "known"] });
   });
 });
 

@@ -3,7 +3,7 @@
 // it rewrites each archive object that holds a deleted user's comparison (archived before the deletion) without it,
 // or deletes the object when nothing is left. Bounded work per call, resumable by the last key it visited.
 import type { Bindings } from "../env.ts";
-import { archivePrefix } from "./archive.ts";
+import { archivePrefix, putArchiveObject } from "./archive.ts";
 import { archiveTombstones } from "./archive-export.ts";
 
 export interface CompactionStep {
@@ -35,10 +35,7 @@ export async function compactArchive(env: Bindings, tenantId: string, cursor: st
         await env.ARCHIVE.delete(object.key);
         step.deleted++;
       } else if (kept.length < lines.length) {
-        await env.ARCHIVE.put(object.key, `${kept.join("\n")}\n`, {
-          httpMetadata: { contentType: "application/x-ndjson" },
-          customMetadata: { lines: String(kept.length) },
-        });
+        await putArchiveObject(env, object.key, kept);
         step.rewritten++;
       }
       step.dropped += lines.length - kept.length;

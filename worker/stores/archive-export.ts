@@ -4,7 +4,7 @@
 // and a comparison archived twice (a redelivery that raced a crash).
 import type { ExportRow } from "../db/repos/feedback-export.ts";
 import type { Bindings } from "../env.ts";
-import { archiveHour, archivePrefix } from "./archive.ts";
+import { archiveHour, archiveKeyMs, archivePrefix } from "./archive.ts";
 import type { ExportPage } from "./user-store.ts";
 
 const LIST_PAGE = 100;
@@ -67,8 +67,7 @@ export async function archiveRemaining(env: Bindings, tenantId: string, after: n
     const listed = await env.ARCHIVE.list({ prefix, startAfter, limit: 1000, include: ["customMetadata"] } as R2ListOptions);
     for (const object of listed.objects) {
       const lines = Number(object.customMetadata?.lines);
-      const ms = Number(object.key.slice(object.key.lastIndexOf("/") + 1).split("-")[0]);
-      if (Number.isInteger(lines) && !(after > 0 && ms === fromMs)) remaining += lines;
+      if (Number.isInteger(lines) && !(after > 0 && archiveKeyMs(object.key) === fromMs)) remaining += lines;
       else {
         const text = (await (await env.ARCHIVE.get(object.key))?.text()) ?? "";
         for (const line of text.split("\n")) if (line && (JSON.parse(line) as { seq: number }).seq > after) remaining++;

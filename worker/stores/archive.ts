@@ -15,6 +15,16 @@ const IN_CHUNK = 90;
 export const archiveHour = (ms: number) => new Date(ms).toISOString().slice(0, 13);
 export const archivePrefix = (tenantId: string) => `archive/${tenantId}/`;
 export const archiveKey = (tenantId: string, ms: number, tag: string) => `${archivePrefix(tenantId)}${archiveHour(ms)}/${String(ms).padStart(13, "0")}-${tag}.ndjson`;
+/** The archive time (ms) in an archive key: its lines' seqs start at ms * 1000. */
+export const archiveKeyMs = (key: string) => Number(key.slice(key.lastIndexOf("/") + 1).split("-")[0]);
+
+/** Writes one archive object: NDJSON lines, with their count (the export counts what is left from a listing alone). */
+export function putArchiveObject(env: Bindings, key: string, lines: string[]): Promise<R2Object> {
+  return env.ARCHIVE.put(key, `${lines.join("\n")}\n`, {
+    httpMetadata: { contentType: "application/x-ndjson" },
+    customMetadata: { lines: String(lines.length) },
+  });
+}
 
 const METRICS_SQL = `insert into feedback_metrics (tenant_id, day, bucket, basis_id, comparisons, decided, personal_correct, population_correct,
     personal_log_loss, population_log_loss, lift_squares)
@@ -68,12 +78,7 @@ export async function archiveBatch(messages: readonly ArchiveMessage[], env: Bin
   // R2 first: a crash after it redelivers the batch, which (same messages) rewrites the same object.
   for (const [tenantId, list] of byTenant) {
     list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-    const body = `${list.map((m, i) => archiveLine(m, now * 1000 + i)).join("\n")}\n`;
-    // The line count lets the export count what is left from a listing alone (archive-export.ts).
-    await env.ARCHIVE.put(archiveKey(tenantId, now, await tag(list.map((m) => m.id))), body, {
-      httpMetadata: { contentType: "application/x-ndjson" },
-      customMetadata: { lines: String(list.length) },
-    });
+    await putArchiveObject(env, archiveKey(tenantId, now, await tag(list.map((m) => m.id))), list.map((m, i) => archiveLine(m, now * 1000 + i)));
   }
   const statements: D1PreparedStatement[] = [];
   const today = Math.floor(now / 86_400_000);
