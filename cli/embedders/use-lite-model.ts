@@ -1,5 +1,7 @@
 // The USE-lite graph itself (TF.js WASM backend, single-threaded under Node): token ids of one window -> its
-// 512-d embedding. Loaded once per thread; the pool (use-lite-pool.ts) runs one per core.
+// 512-d embedding. Loaded once per thread; the pool (use-lite-pool.ts) runs one per core. The backend's
+// BatchMatMul is replaced by one that takes XNNPACK's path for the attention's products (use-lite-matmul.ts).
+import { installBatchMatMul, type KernelRegistry } from "./use-lite-matmul.ts";
 
 interface GraphModel {
   executeAsync(inputs: Record<string, unknown>): Promise<unknown>;
@@ -23,6 +25,7 @@ export function loadUseLiteModel(): Promise<{ model: GraphModel; tf: TfCore }> {
     ]);
     // Always the packaged weights: without modelSource the library downloads from the network.
     const loaded = (await initModel(modelSource)) as unknown as { model: GraphModel };
+    if (process.env.PREF_USE_LITE_KERNELS !== "library") installBatchMatMul(tf as unknown as KernelRegistry);
     return { model: loaded.model, tf: tf as unknown as TfCore };
   })();
   return loading;

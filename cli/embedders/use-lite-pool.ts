@@ -56,7 +56,11 @@ export class UseLitePool {
   private closed = false;
   private readonly counters = { completed: 0, dropped: 0, discarded: 0 };
 
-  constructor(readonly threads = defaultThreads()) {}
+  /** kernels "library": the threads keep TF.js's own BatchMatMul (for comparing; see use-lite-matmul.ts). */
+  constructor(
+    readonly threads = defaultThreads(),
+    private readonly options: { kernels?: "library" } = {},
+  ) {}
 
   get stats(): PoolStats {
     return { threads: this.threads, queued: this.queue.size, ...this.counters, perThread: this.slots.map((s) => s.done) };
@@ -103,7 +107,8 @@ export class UseLitePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(entry);
+    const env = this.options.kernels === "library" ? { ...process.env, PREF_USE_LITE_KERNELS: "library" } : process.env;
+    const worker = new Worker(entry, { env });
     const slot: Slot = { worker, job: null, done: 0 };
     worker.unref();
     worker.on("message", (m: { vector?: Float32Array; error?: string }) => {
