@@ -7,8 +7,6 @@ export interface UndeclaredVars {
   FEEDBACK_ATTEMPTS?: string;
   /** First retry backoff of upstream calls in ms (doubles each retry; default 250). */
   UPSTREAM_BACKOFF_MS?: string;
-  /** "true": chat asks the upstream for server-sent events (default false; docs/chat-latency.md). */
-  UPSTREAM_STREAM?: string;
   /** User store of tenants without their own: "d1" (default) or "durable-objects" (stores/select.ts). */
   PREF_USER_STORE?: string;
 }
@@ -39,7 +37,8 @@ export interface Config {
     /** Ask for all candidates in one call with `n` (false for providers without `n`, e.g. Ollama). */
     useN: boolean;
     /** Ask for server-sent events, so that each candidate is embedded when its choice finishes (docs/chat-latency.md). */
-    stream: boolean;
+    /** "auto": for tenants whose embedder starts on partial answers (chat/partial-hints.ts). */
+    stream: boolean | "auto";
     timeoutMs: number;
     /** Budget for one chat request's whole generation (retries and top-ups included). */
     deadlineMs: number;
@@ -85,6 +84,12 @@ function bool(value: string | undefined, fallback: boolean, name: string): boole
   throw new Error(`config ${name}=${value} is not "true" or "false"`);
 }
 
+/** UPSTREAM_STREAM: "auto" (the default) streams for tenants whose embedder starts on partial answers. */
+function streamMode(value: string | undefined): boolean | "auto" {
+  if (value === undefined || value === "" || value === "auto") return "auto";
+  return bool(value, false, "UPSTREAM_STREAM");
+}
+
 function num(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
@@ -112,7 +117,7 @@ export function loadConfig(env: ConfigVars): Config {
       url: env.UPSTREAM_URL ?? "",
       model: env.UPSTREAM_MODEL ?? "",
       useN: bool(env.UPSTREAM_USE_N, true, "UPSTREAM_USE_N"),
-      stream: bool(env.UPSTREAM_STREAM, false, "UPSTREAM_STREAM"),
+      stream: streamMode(env.UPSTREAM_STREAM),
       timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 30_000, "UPSTREAM_TIMEOUT_MS", 100, 600_000),
       deadlineMs: num(env.UPSTREAM_DEADLINE_MS, 60_000, "UPSTREAM_DEADLINE_MS", 100, 600_000),
       retries: num(env.UPSTREAM_RETRIES, 2, "UPSTREAM_RETRIES", 0, 10),

@@ -5,6 +5,11 @@
 // pool, whose windows are served in turns per caller (the request's `user`, which the Worker sets to the tenant,
 // else the caller's address); a window costs at most 128 tokens of work whatever the text; and a request whose
 // caller hangs up has its remaining windows dropped.
+//
+// One extension: `"pref_partial": true` says the inputs are the beginnings of texts still being written (answers
+// mid-stream). The server then computes only the windows that the rest of each text cannot change (the head, once
+// a text holds enough complete words) and answers how many (`pref_partial.windows`, per input) with no vectors; the
+// whole text's request later finds them done. The Worker sends it for use-lite recipes (docs/chat-latency.md).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Command } from "commander";
@@ -61,7 +66,7 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
       return { object: "list", data: ["use-lite-512:response", "use-lite-512:response:head+tail64", "use-lite-512:response:head+tail64+chunks"].map((id) => ({ id, object: "model", owned_by: "pref" })) };
     }
     if (req.method !== "POST" || req.url !== "/v1/embeddings") throw new HttpError(404, "POST /v1/embeddings or GET /v1/models");
-    let parsed: { model?: unknown; input?: unknown; user?: unknown; encoding_format?: unknown };
+    let parsed: { model?: unknown; input?: unknown; user?: unknown; encoding_format?: unknown; pref_partial?: unknown };
     try {
       parsed = JSON.parse(body);
     } catch {
@@ -78,8 +83,13 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     if (parsed.encoding_format !== undefined && parsed.encoding_format !== "float" && parsed.encoding_format !== "base64") {
       throw new HttpError(400, `"encoding_format" must be "float" or "base64"`);
     }
+    if (parsed.pref_partial !== undefined && typeof parsed.pref_partial !== "boolean") throw new HttpError(400, `"pref_partial" must be a boolean`);
     const embedder = embedderFor(parsed.model);
     const client = typeof parsed.user === "string" && parsed.user !== "" ? `user:${parsed.user}` : `addr:${req.socket.remoteAddress}`;
+    if (parsed.pref_partial === true) {
+      const windows = await embedder.prefetch(inputs as string[], { client, signal });
+      return { object: "list", model: embedder.id, data: [], pref_partial: { windows }, usage: { prompt_tokens: 0, total_tokens: 0 } };
+    }
     const vectors = await embedder.embed(inputs as string[], { client, signal });
     return {
       object: "list",

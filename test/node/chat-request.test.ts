@@ -67,8 +67,15 @@ describe("upstream settings", () => {
     const cfg = loadConfig(env(vars));
     const global = resolveUpstream(cfg, tenant(), env(vars));
     expect(global.config).toMatchObject({ baseUrl: "https://global/v1", model: "g", apiKey: "k0", useN: true, stream: false });
-    // Streaming the upstream's answers is the operator's choice (docs/chat-latency.md).
+    // Streaming the upstream's answers: by default only for an embedder that starts on partial answers (the local
+    // use-lite server); the operator can force it either way (docs/chat-latency.md).
+    const useLite = { ...tenant(), embedderModel: "use-lite-512:response:head+tail64" };
+    const withEmbedder = { ...vars, EMBEDDINGS_URL: "http://127.0.0.1:8788/v1/embeddings" };
+    expect(resolveUpstream(loadConfig(env(withEmbedder)), useLite, env(vars)).config.stream).toBe(true);
+    expect(resolveUpstream(loadConfig(env(withEmbedder)), tenant(), env(vars)).config.stream).toBe(false);
+    expect(resolveUpstream(loadConfig(env({ ...withEmbedder, UPSTREAM_STREAM: "false" })), useLite, env(vars)).config.stream).toBe(false);
     expect(resolveUpstream(loadConfig(env({ ...vars, UPSTREAM_STREAM: "true" })), tenant(), env(vars)).config.stream).toBe(true);
+    expect(() => loadConfig(env({ ...vars, UPSTREAM_STREAM: "sometimes" }))).toThrow(/UPSTREAM_STREAM/);
     expect(global.defaultN).toBe(5);
     const own = resolveUpstream(cfg, tenant({ url: "http://own/v1", n: 2, useN: false, keySecret: "UPSTREAM_API_KEY_ACME" }), env(vars));
     expect(own.config).toMatchObject({ baseUrl: "http://own/v1", model: "g", apiKey: "k1", useN: false });

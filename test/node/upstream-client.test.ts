@@ -136,6 +136,19 @@ describe("upstream chat client, streamed", () => {
     expect(upstream.calls[0].body).toMatchObject({ n: 3, stream: true, stream_options: { include_usage: true } });
   });
 
+  it("reports each unfinished choice's growth: its length so far and, on demand, its text so far", async () => {
+    upstream.reset({ texts: ["first answer", "second answer"], supportsN: true, finishOrder: [1, 0] });
+    const growth: { key: string; chars: number; text: string }[] = [];
+    await generateCandidates(config(), body, 2, { stream: true, onGrow: (key, chars, text) => growth.push({ key, chars, text: text() }) });
+    // Each choice's pieces in order ("fir", then "st answer"), keyed by call and choice index.
+    expect(growth).toEqual([
+      { key: "1/0", chars: 3, text: "fir" },
+      { key: "1/1", chars: 3, text: "sec" },
+      { key: "1/0", chars: 12, text: "first answer" },
+      { key: "1/1", chars: 13, text: "second answer" },
+    ]);
+  });
+
   it("reads a whole answer when the provider ignores stream, and tops up single calls the same way", async () => {
     upstream.reset({ texts: ["a", "b"], supportsN: false, streams: false });
     const seen: string[] = [];

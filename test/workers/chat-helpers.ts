@@ -45,10 +45,15 @@ export interface ChatTenant {
 }
 
 /** A tenant on the planted-style basis with a text embedder; upstream settings as given (null: none of its own). */
-export async function chatTenant(upstream: Record<string, unknown> | null = {}, embedderKind = "openai", basis: BasisArtifact = styleBasis(STYLE_BASIS_ID)): Promise<ChatTenant> {
+export async function chatTenant(
+  upstream: Record<string, unknown> | null = {},
+  embedderKind = "openai",
+  basis: BasisArtifact = styleBasis(STYLE_BASIS_ID),
+  embedderModel = "style",
+): Promise<ChatTenant> {
   const up = await admin("POST", "/admin/bases", basis);
   if (up.status !== 201 && up.status !== 409) throw new Error(`basis: ${up.status} ${JSON.stringify(up.body)}`);
-  const t = await admin("POST", "/admin/tenants", { name: unique("chat"), embedder: { kind: embedderKind, id: STYLE_EMBEDDER_ID, model: "style" }, basis: basis.id });
+  const t = await admin("POST", "/admin/tenants", { name: unique("chat"), embedder: { kind: embedderKind, id: STYLE_EMBEDDER_ID, model: embedderModel }, basis: basis.id });
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
   const k = await admin("POST", `/admin/tenants/${t.body.id}/keys`, {});
   if (upstream) {

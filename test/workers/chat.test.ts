@@ -3,6 +3,7 @@
 // (One file: the fake upstream is shared, and tests within a file run one at a time.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeKnownPrompts, promptKey } from "../../core/known-prompts.ts";
+import { FIRST_PARTIAL_CHARS } from "../../worker/chat/partial-hints.ts";
 import { styleBasis, styleEmbedding } from "../support/planted-style.ts";
 import { ask, chat, chatTenant, fakeEmbeddings, fakeUpstream, plantEnthusiasm, upstreamUrl } from "./chat-helpers.ts";
 import { admin, call, ORIGIN, unique } from "./helpers.ts";
@@ -415,6 +416,47 @@ describe("chat completions: the latency path (streamed arrivals, batches, cache,
     );
     expect(fromChat.map(([text]) => text)).toEqual(fromRank.map(([text]) => text));
     fromChat.forEach(([, score], i) => expect(score).toBeCloseTo(fromRank[i][1], 9));
+  });
+
+  it("streamed answers go mid-stream to a use-lite embedder (its settled windows computed ahead), to no other", async () => {
+    const useLite = await chatTenant({ n: 3 }, "openai", undefined, "use-lite-512:response:head+tail64");
+    vi.restoreAllMocks();
+    const calls: { partial: boolean; texts: string[] }[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input, init);
+      if (new URL(req.url).host !== "embeddings.fake") return realFetch(input, init);
+      const body = (await req.json()) as { input: string[]; pref_partial?: boolean };
+      calls.push({ partial: body.pref_partial === true, texts: body.input });
+      if (body.pref_partial) return Response.json({ object: "list", data: [], pref_partial: { windows: body.input.map(() => 1) } });
+      return Response.json({ data: body.input.map((text, index) => ({ index, embedding: styleEmbedding(text) })) });
+    });
+    const long = (opening: string) => `${opening} ${"And here is one more sentence about it. ".repeat(20)}`;
+    const texts = [long(LOUD), long(CALM[0]), long(CALM[1])];
+    // Every choice's text arrives in one read; then they finish 15 ms apart.
+    await fakeUpstream.script({ texts, finishOrder: [0, 1, 2] });
+    const res = await chat(useLite.key, ask("2+2?", { user: "u" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const whole = calls.filter((c) => !c.partial);
+    expect(whole.flatMap((c) => c.texts).sort()).toEqual([...texts].sort()); // ranked by the whole texts, each once
+    // The choices that finished later were sent while still being generated, before their whole text.
+    for (const text of texts.slice(1)) {
+      const ahead = calls.findIndex((c) => c.partial && c.texts.some((p) => text.startsWith(p)));
+      expect(ahead).toBeGreaterThanOrEqual(0);
+      expect(ahead).toBeLessThan(calls.findIndex((c) => !c.partial && c.texts.includes(text)));
+    }
+    expect(calls.filter((c) => c.partial).length).toBeLessThanOrEqual(4);
+    for (const p of calls.filter((c) => c.partial).flatMap((c) => c.texts)) expect(p.length).toBeGreaterThanOrEqual(FIRST_PARTIAL_CHARS);
+
+    // Short answers: nothing to send ahead. Another embedder model (any OpenAI-compatible one): never.
+    calls.length = 0;
+    await fakeUpstream.script({ texts: CALM, finishOrder: [0, 1, 2] });
+    expect((await chat(useLite.key, ask("2+2?", { user: "u" }))).status).toBe(200);
+    const other = await chatTenant({ n: 3 });
+    await fakeUpstream.script({ texts, finishOrder: [0, 1, 2] });
+    expect((await chat(other.key, ask("2+2?", { user: "u" }))).status).toBe(200);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.partial)).toEqual([]);
   });
 
   it("choices that arrive together go to the embedder in one call; the same texts again come from the cache", async () => {

@@ -6,7 +6,7 @@ import { DecodedVector } from "../decoded-vector.ts";
 import { ApiError } from "../errors.ts";
 import { boundedForEmbedding } from "./bounded-text.ts";
 import { cacheEmbedding, cachedEmbedding, embeddingKey } from "./cache.ts";
-import { openaiEmbedder } from "./openai.ts";
+import { modelTakesPartialTexts, openaiEmbedder } from "./openai.ts";
 import type { Embedder } from "./types.ts";
 import { vectorsEmbedder } from "./vectors.ts";
 import { workersAiEmbedder } from "./workers-ai.ts";
@@ -24,6 +24,11 @@ export function embedderFor(tenant: TenantInfo, env: Bindings, cfg: Config): Emb
     case "workers-ai":
       return workersAiEmbedder(env.AI, tenant.embedderModel ?? cfg.workersAiModel);
   }
+}
+
+/** Whether the tenant's embedder starts on texts still being written (chat/partial-hints.ts). */
+export function takesPartialTexts(tenant: TenantInfo, cfg: Config): boolean {
+  return tenant.embedderKind === "openai" && cfg.embeddingsUrl !== "" && modelTakesPartialTexts(tenant.embedderModel ?? cfg.embeddingsModel);
 }
 
 /**

@@ -51,20 +51,47 @@ function vectorsOf(body: unknown, count: number): Float64Array[] {
   return out;
 }
 
+// OpenAI's `user`: an opaque id of who the request is for. A hash of the tenant: providers learn nothing.
+const userOf = async (caller: string | undefined) => (caller ? `t_${(await sha256Hex(`pref-edge/caller\u0000${caller}`)).slice(0, 32)}` : undefined);
+
+/**
+ * A model named by a use-lite recipe is served by `pref serve-embeddings`, which takes partial texts
+ * (`pref_partial`): the beginnings of answers still being streamed, whose settled windows it computes ahead.
+ */
+export const modelTakesPartialTexts = (model: string) => model.startsWith("use-lite-");
+
 export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const headers = { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
+  const prefetch = async (partialTexts: string[], { caller }: { caller?: string } = {}): Promise<number[] | null> => {
+    try {
+      const user = await userOf(caller);
+      const res = await fetch(o.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ model: o.model, input: partialTexts, pref_partial: true, ...(user ? { user } : {}) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const windows = ((await res.json().catch(() => null)) as { pref_partial?: { windows?: unknown } } | null)?.pref_partial?.windows;
+      const valid = res.ok && Array.isArray(windows) && windows.length === partialTexts.length && windows.every((w) => typeof w === "number");
+      return valid ? (windows as number[]) : null;
+    } catch {
+      return null;
+    }
+  };
   return {
     kind: "openai",
+    ...(o.url && modelTakesPartialTexts(o.model) ? { prefetch } : {}),
     async embed(texts, { caller } = {}) {
       if (!o.url) throw new ApiError(503, "unavailable", "the embedder is not configured").withDetail("embedder 'openai' needs EMBEDDINGS_URL");
-      // OpenAI's `user`: an opaque id of who the request is for. A hash of the tenant: providers learn nothing.
-      const user = caller ? `t_${(await sha256Hex(`pref-edge/caller\u0000${caller}`)).slice(0, 32)}` : undefined;
+      const user = await userOf(caller);
       const post = async (encoding: "base64" | "float"): Promise<Response> => {
         try {
           return await fetch(o.url, {
             method: "POST",
-            headers: { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
+            headers,
             body: JSON.stringify({ model: o.model, input: texts, encoding_format: encoding, ...(user ? { user } : {}) }),
-            signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+            signal: AbortSignal.timeout(timeoutMs),
           });
         } catch (err) {
           throw new ApiError(502, "embedder_error", `embeddings endpoint unreachable: ${(err as Error).message}`);

@@ -10,4 +10,9 @@ export interface EmbedOptions {
 export interface Embedder {
   readonly kind: EmbedderKind;
   embed(texts: string[], options?: EmbedOptions): Promise<Float64Array[]>;
+  /**
+   * Only for an embedder that can start on texts still being written (chat/partial-hints.ts): sends their
+   * beginnings; how many windows each settled, or null. Never throws.
+   */
+  prefetch?(partialTexts: string[], options?: EmbedOptions): Promise<number[] | null>;
 }

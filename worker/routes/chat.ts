@@ -97,6 +97,7 @@ export function chatRoutes(cfg: Config) {
     // Upstream answers are not held to the text limit: each is embedded by its first and last MAX_TEXT_BYTES / 2.
     const embedOptions = { caller: tenant.id, maxTextBytes: cfg.maxTextBytes, cacheScope: embeddingScope(tenant, cfg) };
     generation.arrivals.start(basis.d, (texts) => embedTexts(texts, embedder, basis.d, embedOptions));
+    if (embedder.prefetch) generation.partials.start((texts) => embedder.prefetch!(texts, { caller: tenant.id }));
 
     let result: GenerationResult, current: Awaited<ReturnType<typeof userPosterior>>, answered: Awaited<ReturnType<typeof answeredPairs>>, weight: number;
     try {

@@ -51,6 +51,8 @@ export interface GenerateOptions {
   onCandidate?: (candidate: Candidate) => void;
   /** Ask for server-sent events, so that each choice arrives when it finishes rather than with the slowest. */
   stream?: boolean;
+  /** Streamed answers only: a choice still being generated grew (`key` names it among all calls' choices). */
+  onGrow?: (key: string, chars: number, text: () => string) => void;
 }
 
 export async function generateCandidates(config: UpstreamConfig, body: ForwardedBody, n: number, options: GenerateOptions = {}): Promise<GenerationResult> {
@@ -69,6 +71,8 @@ export async function generateCandidates(config: UpstreamConfig, body: Forwarded
     deadline,
     signal: options.signal,
     stream: options.stream ?? config.stream === true,
+    onGrow: options.onGrow,
+    calls: 0,
     deliver: (candidate) => {
       result.candidates.push(candidate);
       options.onCandidate?.(candidate);
@@ -127,6 +131,9 @@ interface CallContext {
   deadline: number;
   signal?: AbortSignal;
   stream: boolean;
+  onGrow?: GenerateOptions["onGrow"];
+  /** Calls started so far (each attempt counts): names a call's choices for onGrow. */
+  calls: number;
   /** Hands one candidate over (to the result and the caller's onCandidate). */
   deliver: (candidate: Candidate) => void;
 }
@@ -193,7 +200,9 @@ async function callOnce(call: CallContext, n: number, deliver: (candidate: Candi
     // The deadline covers the body too: a server that sends headers and then stalls is a timeout.
     if (response.ok && response.body && (response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       try {
-        const summary = await readCompletionStream(response.body, deliver);
+        const onGrow = call.onGrow;
+        const callNo = ++call.calls;
+        const summary = await readCompletionStream(response.body, deliver, onGrow && ((index, chars, text) => onGrow(`${callNo}/${index}`, chars, text)));
         return { usage: summary.usage, model: summary.model };
       } catch (err) {
         throw failed("finish", err);

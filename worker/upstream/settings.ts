@@ -7,6 +7,7 @@ import type { TenantInfo } from "../domain.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import type { UpstreamConfig } from "./client.ts";
+import { takesPartialTexts } from "../embedders/index.ts";
 import { NO_RETRY } from "./faults.ts";
 
 export const DEFAULT_KEY_SECRET = "UPSTREAM_API_KEY";
@@ -55,7 +56,8 @@ export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings):
       retries: cfg.upstream.retries,
       backoffMs: cfg.upstream.backoffMs,
       useN: own.useN ?? cfg.upstream.useN,
-      stream: cfg.upstream.stream,
+      // Streaming costs the Worker CPU; it pays where the embedder can start on answers still being written.
+      stream: cfg.upstream.stream === "auto" ? takesPartialTexts(tenant, cfg) : cfg.upstream.stream,
     },
     defaultN: Math.min(own.n ?? cfg.chatDefaultN, MAX_CHAT_N),
     modelPassthrough: own.modelPassthrough ?? false,

@@ -35,13 +35,18 @@ function eventData(event: string): string | null {
 
 const count = (usage: Record<string, unknown>, key: string) => (typeof usage[key] === "number" ? (usage[key] as number) : 0);
 
+/** A choice's text grew to `chars` characters; `text()` joins what it has so far (call it only when needed). */
+export type OnGrow = (index: number, chars: number, text: () => string) => void;
+
 /**
  * Consumes the event stream; `onChoice` gets each finished choice with text (a choice without text, e.g. a tool
- * call, is skipped as in a whole answer). A stream that ends before [DONE] with a choice unfinished is a network
- * failure (the choices finished before it stay delivered); an `error` event is the upstream's server error.
+ * call, is skipped as in a whole answer), `onGrow` each unfinished choice's growth. A stream that ends before [DONE]
+ * with a choice unfinished is a network failure (the choices finished before it stay delivered); an `error` event
+ * is the upstream's server error.
  */
-export async function readCompletionStream(body: ReadableStream<Uint8Array>, onChoice: (c: Candidate) => void): Promise<StreamSummary> {
+export async function readCompletionStream(body: ReadableStream<Uint8Array>, onChoice: (c: Candidate) => void, onGrow?: OnGrow): Promise<StreamSummary> {
   const pieces: string[][] = [];
+  const lengths: number[] = [];
   const finished: boolean[] = [];
   const summary: StreamSummary = { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
   let done = false;
@@ -77,8 +82,12 @@ export async function readCompletionStream(body: ReadableStream<Uint8Array>, onC
       if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index > 1024)
         throw new UpstreamError("malformed", "upstream streamed a choice without a valid index");
       const content = choice.delta?.content;
-      if (typeof content === "string") (pieces[index] ??= []).push(content);
-      else if (content !== undefined && content !== null) throw new UpstreamError("malformed", "upstream streamed a choice whose delta.content is not a string");
+      if (typeof content === "string") {
+        const own = (pieces[index] ??= []);
+        own.push(content);
+        lengths[index] = (lengths[index] ?? 0) + content.length;
+        if (onGrow && content.length > 0 && !finished[index]) onGrow(index, lengths[index], () => own.join(""));
+      } else if (content !== undefined && content !== null) throw new UpstreamError("malformed", "upstream streamed a choice whose delta.content is not a string");
       if (typeof choice.finish_reason === "string") finish(index, choice.finish_reason);
     }
   };
