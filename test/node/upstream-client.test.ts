@@ -149,6 +149,32 @@ describe("upstream chat client, streamed", () => {
     ]);
   });
 
+  it("asks for whole answers from a provider that refuses streaming (400) but answers whole, and remembers it", async () => {
+    const u = await FakeUpstream.start();
+    try {
+      u.reset({ texts: ["a", "b"], supportsN: true, refusesStream: true });
+      const first = await generateCandidates(config({ baseUrl: u.baseUrl }), body, 2, { stream: true });
+      expect(first.candidates.map((c) => c.text)).toEqual(["a", "b"]);
+      expect(u.calls.map((c) => c.body.stream)).toEqual([true, false]);
+      const again = await generateCandidates(config({ baseUrl: u.baseUrl }), body, 2, { stream: true });
+      expect(again.candidates).toHaveLength(2);
+      expect(u.calls.map((c) => c.body.stream)).toEqual([true, false, false]);
+      // A request the provider refuses either way stays a client error (and teaches nothing).
+      const other = await FakeUpstream.start();
+      try {
+        other.reset({ texts: ["a"], supportsN: true, faults: [{ kind: "status", status: 400 }, { kind: "status", status: 400 }] });
+        await expect(generateCandidates(config({ baseUrl: other.baseUrl }), body, 1, { stream: true })).rejects.toMatchObject({ kind: "client_error" });
+        other.reset({ texts: ["c"], supportsN: true });
+        await generateCandidates(config({ baseUrl: other.baseUrl }), body, 1, { stream: true });
+        expect(other.calls.at(-1)!.body.stream).toBe(true);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      await u.stop();
+    }
+  });
+
   it("reads a whole answer when the provider ignores stream, and tops up single calls the same way", async () => {
     upstream.reset({ texts: ["a", "b"], supportsN: false, streams: false });
     const seen: string[] = [];

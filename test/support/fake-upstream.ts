@@ -26,6 +26,8 @@ export interface UpstreamScript {
   faults: (Fault | null)[];
   /** Answer `stream: true` with server-sent events (default), or ignore it and answer whole (some providers). */
   streams?: boolean;
+  /** Refuse `stream: true` with a 400, as a server that does not know `stream_options` does. */
+  refusesStream?: boolean;
   /** Streamed answers: the order in which the choices finish (choice indices), each finish its own network write
    * FINISH_GAP_MS after the one before; default: in index order, all in one write. */
   finishOrder?: number[];
@@ -121,6 +123,10 @@ export class FakeUpstream {
       return; // never finishes: the client's deadline must fire
     }
     if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
+    if (body.stream === true && this.script.refusesStream) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "unknown field: stream_options" } }));
+      return;
+    }
 
     const requested = typeof body.n === "number" ? body.n : 1;
     const count = this.script.supportsN ? requested : 1;

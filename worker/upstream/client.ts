@@ -43,6 +43,11 @@ export type ForwardedBody = Record<string, unknown> & { messages: unknown[] };
 
 const MAX_BACKOFF_MS = 4_000;
 
+// An upstream that refuses a streamed request (400/422: e.g. it does not know stream_options) but answers the same
+// request whole is asked for whole answers from then on (per isolate and base URL).
+const wholeAnswersOnly = new Set<string>();
+const MAX_WHOLE_ANSWERS_ONLY = 256;
+
 export interface GenerateOptions {
   fetcher?: typeof fetch;
   /** Stops every call (and retry) of the generation; its result is then of no interest. */
@@ -184,7 +189,8 @@ async function callOnce(call: CallContext, n: number, deliver: (candidate: Candi
   try {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-    const streamed = call.stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false };
+    const stream = call.stream && !wholeAnswersOnly.has(config.baseUrl);
+    const streamed = stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false };
     let response: Response;
     try {
       response = await fetcher(`${config.baseUrl.replace(/\/+$/, "")}/chat/completions`, {
@@ -196,6 +202,13 @@ async function callOnce(call: CallContext, n: number, deliver: (candidate: Candi
     } catch (err) {
       if (controller.signal.aborted && !call.signal?.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${timeoutMs} ms`);
       throw new UpstreamError("network", `upstream unreachable: ${(err as Error).message}`);
+    }
+    if (stream && (response.status === 400 || response.status === 422)) {
+      await response.body?.cancel();
+      const whole = await callOnce({ ...call, stream: false }, n, deliver);
+      if (wholeAnswersOnly.size >= MAX_WHOLE_ANSWERS_ONLY) wholeAnswersOnly.clear();
+      wholeAnswersOnly.add(config.baseUrl);
+      return whole;
     }
     // The deadline covers the body too: a server that sends headers and then stalls is a timeout.
     if (response.ok && response.body && (response.headers.get("content-type") ?? "").includes("text/event-stream")) {
