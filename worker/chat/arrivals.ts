@@ -3,6 +3,7 @@
 // go to the embedder in one batched call, started at once and run alongside the rest of the generation. When the
 // last candidate is in, only the embeddings still in flight are waited for: the overhead after the upstream is one
 // embeddings call, not one per candidate, and not all of them.
+import { onNextTurn } from "./next-turn.ts";
 
 /** Embeds a batch of candidate texts; `rows` are their arrival indices (for error fields). */
 export type EmbedBatch = (texts: string[], rows: number[]) => Promise<Float64Array>;
@@ -15,7 +16,6 @@ export class ArrivalEmbedder {
   private embed: EmbedBatch | null = null;
   private d = 0;
   private failure: { error: unknown } | null = null;
-  private scheduled = false;
   private closed = false;
 
   get count(): number {
@@ -57,13 +57,10 @@ export class ArrivalEmbedder {
   // Arrivals close together (the choices of one answer, of one network read, or of reads already buffered) share
   // one call: the batch goes out on the next turn of the event loop, after the reads that are ready.
   private schedule(): void {
-    if (this.scheduled || !this.embed || this.pending.length === 0 || this.closed) return;
-    this.scheduled = true;
-    setTimeout(() => {
-      this.scheduled = false;
-      this.flush();
-    }, 0);
+    if (this.embed && this.pending.length > 0 && !this.closed) this.flushSoon();
   }
+
+  private readonly flushSoon = onNextTurn(() => this.flush());
 
   private flush(): void {
     if (!this.embed || this.pending.length === 0 || this.closed) return;

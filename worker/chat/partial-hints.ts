@@ -3,6 +3,7 @@
 // text once it is long enough, so that window is computed while the rest of the answer is still being generated;
 // when the whole answer comes, only what its end changes is left. Best effort: a hint that fails or comes late
 // costs its own call and nothing else, and the embeddings the request ranks with are the whole texts' as always.
+import { onNextTurn } from "./next-turn.ts";
 
 /** Sends partial texts to the embedder; answers how many windows each settled (0: too short yet), null if unknown. */
 export type SendPartials = (texts: string[]) => Promise<number[] | null>;
@@ -25,7 +26,6 @@ export class PartialHints {
   private readonly sends = new Map<string, number>();
   private queued = new Map<string, () => string>();
   private calls = 0;
-  private scheduled = false;
   private closed = false;
   /** The calls made (settled, never rejecting): for tests; the request never waits for them. */
   readonly inFlight: Promise<void>[] = [];
@@ -47,14 +47,11 @@ export class PartialHints {
     if (chars < (this.sendAt.get(key) ?? FIRST_PARTIAL_CHARS)) return;
     this.sendAt.set(key, Infinity);
     this.queued.set(key, text);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Choices that cross in the same turn of the event loop (one network read) share a call.
-    setTimeout(() => {
-      this.scheduled = false;
-      this.flush();
-    }, 0);
+    this.flushSoon();
   }
+
+  /** Choices that cross in the same turn of the event loop (one network read) share a call. */
+  private readonly flushSoon = onNextTurn(() => this.flush());
 
   private flush(): void {
     if (this.closed || this.send === null || this.queued.size === 0 || this.calls >= MAX_CALLS) return;
