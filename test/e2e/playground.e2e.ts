@@ -110,7 +110,13 @@ describe("playground", () => {
       if (n % 2 === 0) await page.keyboard.press({ a: "a", b: "b", tie: "t" }[choice]);
       else await page.click({ a: "#choose-a", b: "#choose-b", tie: "#choose-tie" }[choice]);
 
-      await page.waitForFunction((count) => document.querySelector("#profile-summary")?.getAttribute("data-count") === String(count), n, { timeout: 60_000 });
+      // On a timeout, say what the page said (an error on the status lines, or nothing: the answer never registered).
+      await page
+        .waitForFunction((count) => document.querySelector("#profile-summary")?.getAttribute("data-count") === String(count), n, { timeout: 60_000 })
+        .catch(async (error: Error) => {
+          const said = await Promise.all(["#onboarding-status", "#profile-status"].map((s) => page.locator(s).innerText().catch(() => "?")));
+          throw new Error(`answer ${n} (${choice}) not counted: ${error.message}; onboarding says "${said[0]}", profile says "${said[1]}"`);
+        });
       await onboardingIdle();
       expect(await text("#answer-count")).toBe(`${n} ${n === 1 ? "answer" : "answers"} so far`);
       expect(await text("#profile-summary")).toMatch(new RegExp(`^${n} answers? · basis `));
