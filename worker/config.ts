@@ -36,8 +36,8 @@ export interface Config {
     model: string;
     /** Ask for all candidates in one call with `n` (false for providers without `n`, e.g. Ollama). */
     useN: boolean;
-    /** Ask for server-sent events, so that each candidate is embedded when its choice finishes (docs/chat-latency.md). */
-    /** "auto": for tenants whose embedder starts on partial answers (chat/partial-hints.ts). */
+    /** Ask for server-sent events, so that each candidate is embedded when its choice finishes, and partial answers can
+     * go to an embedder that starts on them; "auto": only for tenants with such an embedder (docs/chat-latency.md). */
     stream: boolean | "auto";
     timeoutMs: number;
     /** Budget for one chat request's whole generation (retries and top-ups included). */

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import type { Command } from "commander";
 import { type Embedder, createEmbedder } from "../embedders/index.ts";
 import { parseRecipe } from "../embedders/recipe.ts";
+import { embedSettledWindows } from "../embedders/use-lite.ts";
 import { integer } from "../options.ts";
 import { note } from "../progress.ts";
 
@@ -87,7 +88,8 @@ export function createEmbeddingsServer(options: { cacheDir?: string } = {}): htt
     const embedder = embedderFor(parsed.model);
     const client = typeof parsed.user === "string" && parsed.user !== "" ? `user:${parsed.user}` : `addr:${req.socket.remoteAddress}`;
     if (parsed.pref_partial === true) {
-      const windows = await embedder.prefetch(inputs as string[], { client, signal });
+      // Only use-lite recipes are served (embedderFor), so the recipe's windows are use-lite windows.
+      const windows = await embedSettledWindows(inputs as string[], embedder.recipe.windows, { client, signal });
       return { object: "list", model: embedder.id, data: [], pref_partial: { windows }, usage: { prompt_tokens: 0, total_tokens: 0 } };
     }
     const vectors = await embedder.embed(inputs as string[], { client, signal });

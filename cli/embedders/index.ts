@@ -6,7 +6,7 @@ import { VectorCache, defaultCacheDir, textHash } from "./cache.ts";
 import { embedRemote, endpointFromEnv, type OpenAiEndpoint } from "./openai.ts";
 import { atomKey, composeText, parseRecipe, type Recipe, type WindowAtom } from "./recipe.ts";
 import { useLitePool } from "./use-lite-pool.ts";
-import { USE_LITE_D, embedSettledWindows, embedWindow, type WindowOptions } from "./use-lite.ts";
+import { USE_LITE_D, embedWindow, type WindowOptions } from "./use-lite.ts";
 
 export interface EmbedderOptions {
   cacheDir?: string;
@@ -29,11 +29,6 @@ export interface Embedder {
   composeText(prompt: string, response: string): string;
   /** use-lite: `client` and `signal` reach the thread pool (fair turns per client; abandoned work is dropped). */
   embed(texts: string[], options?: WindowOptions): Promise<Float32Array[]>;
-  /**
-   * Texts still being written (an answer mid-stream): computes now the windows that whatever follows cannot change
-   * (use-lite's head and complete chunks), so that embed() of the whole text finds them done. How many per text.
-   */
-  prefetch(prefixes: string[], options?: WindowOptions): Promise<number[]>;
   /** How many window atoms these texts still need (cache misses, deduplicated): to size a progress bar. */
   countMissing(texts: string[]): number;
   readonly stats: EmbedStats;
@@ -101,10 +96,6 @@ export function createEmbedder(id: string, options: EmbedderOptions = {}): Embed
       return stats;
     },
     composeText: (prompt, response) => composeText(recipe.text, prompt, response),
-    async prefetch(prefixes, o = {}) {
-      if (recipe.model.kind !== "use-lite") return prefixes.map(() => 0);
-      return Promise.all(prefixes.map(async (p) => (await Promise.all(recipe.windows.map((atom) => embedSettledWindows(p, atom, o)))).reduce((a, b) => a + b, 0)));
-    },
     countMissing(texts) {
       let missing = 0;
       for (const cache of caches) missing += new Set(texts.map(textHash).filter((h) => !cache.get(h))).size;
@@ -165,7 +156,6 @@ function vectorsEmbedder(recipe: Recipe): Embedder {
     },
     stats,
     composeText: (_prompt, response) => response,
-    prefetch: async (prefixes) => prefixes.map(() => 0),
     countMissing: () => 0,
     async embed(texts) {
       return texts.map((t, i) => {

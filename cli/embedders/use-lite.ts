@@ -83,11 +83,18 @@ export function settledWindows(prefix: string, atom: WindowAtom): number[][] {
   return windows;
 }
 
-/** Computes the settled windows of a partial text's atom ahead of the whole text; how many there were. */
-export async function embedSettledWindows(prefix: string, atom: WindowAtom, o: WindowOptions = {}): Promise<number> {
-  const windows = settledWindows(prefix, atom);
-  await Promise.all(windows.map((w) => embedTokens(w, o)));
-  return windows.length;
+/**
+ * Texts still being written (answers mid-stream): computes now the windows of their atoms that whatever follows
+ * cannot change, so that embedding the whole texts finds them done. How many per text.
+ */
+export async function embedSettledWindows(prefixes: string[], atoms: WindowAtom[], o: WindowOptions = {}): Promise<number[]> {
+  return Promise.all(
+    prefixes.map(async (prefix) => {
+      const windows = atoms.flatMap((atom) => settledWindows(prefix, atom));
+      await Promise.all(windows.map((w) => embedTokens(w, o)));
+      return windows.length;
+    }),
+  );
 }
 
 /** One window atom of one text: the embedding of the window (or the mean over chunks). */

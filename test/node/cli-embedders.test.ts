@@ -133,12 +133,10 @@ describe("USE-lite windows", () => {
 
 describe("serve-embeddings", () => {
   it("serves a recipe over the OpenAI embeddings API, identical to the embedder, and rejects bad requests", async () => {
-    const { createEmbeddingsServer } = await import("../../cli/commands/serve-embeddings.ts");
-    const server = createEmbeddingsServer({ cacheDir: path.join(dir, "cache5") });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const { startEmbeddingsServer } = await import("../support/embeddings-server.ts");
+    const server = await startEmbeddingsServer(path.join(dir, "cache5"));
+    const { post } = server;
     try {
-      const post = (body: unknown) => fetch(`${base}/embeddings`, { method: "POST", body: JSON.stringify(body) });
       const res = await post({ model: "use-lite-512:response:head+tail64", input: ["Is this polite? Thank you!"] });
       expect(res.status).toBe(200);
       const json = (await res.json()) as { data: { index: number; embedding: number[] }[]; model: string };
@@ -154,7 +152,7 @@ describe("serve-embeddings", () => {
       expect((await post({ model: "bert:response", input: ["x"] })).status).toBe(404);
       expect((await post({ model: "vectors:response", input: ["[1]"] })).status).toBe(404);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   });
 });

@@ -1,14 +1,13 @@
 // Partial texts (answers mid-stream): the windows a prefix settles are exactly those of every text it begins, and
 // the embeddings server computes them ahead so the whole text's request only computes the rest.
 import fs from "node:fs";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEmbeddingsServer } from "../../cli/commands/serve-embeddings.ts";
 import { settledWindows, windowTokens } from "../../cli/embedders/use-lite.ts";
 import { useLitePool } from "../../cli/embedders/use-lite-pool.ts";
 import { makeRng } from "../../cli/rng.ts";
+import { startEmbeddingsServer } from "../support/embeddings-server.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -60,11 +59,9 @@ describe("serve-embeddings with partial texts", () => {
   it("computes a partial text's head ahead; the whole text then costs only its tail, with the same vector", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pref-partial-"));
     dirs.push(dir);
-    const server = createEmbeddingsServer({ cacheDir: dir });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/embeddings`;
+    const server = await startEmbeddingsServer(dir);
     const post = async (body: unknown) => {
-      const res = await fetch(url, { method: "POST", body: JSON.stringify(body) });
+      const res = await server.post(body);
       return { status: res.status, body: (await res.json()) as { data: { embedding: number[] }[]; pref_partial?: { windows: number[] } } };
     };
     try {
@@ -97,7 +94,7 @@ describe("serve-embeddings with partial texts", () => {
 
       expect((await post({ model, input: ["x"], pref_partial: "yes" })).status).toBe(400);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   });
 });

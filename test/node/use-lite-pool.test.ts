@@ -1,14 +1,13 @@
 // The USE-lite thread pool and the local embeddings server on it: every thread takes work and computes what the
 // model computes in this thread; clients take turns; abandoned work leaves the queue.
-import type { AddressInfo } from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEmbeddingsServer } from "../../cli/commands/serve-embeddings.ts";
 import { embedTokens } from "../../cli/embedders/use-lite-model.ts";
 import { UseLitePool, useLitePool } from "../../cli/embedders/use-lite-pool.ts";
 import { useLiteTokenizer } from "../../cli/embedders/use-lite-tokenizer.ts";
+import { startEmbeddingsServer } from "../support/embeddings-server.ts";
 
 const tok = useLiteTokenizer();
 const windowOf = (i: number) => tok.head(`Answer number ${i}: boil the egg for ${i} minutes, then cool it.`, 128);
@@ -64,10 +63,8 @@ describe("serve-embeddings under load", () => {
   it("drops a request's windows when its caller hangs up, and answers others meanwhile", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pref-pool-"));
     dirs.push(dir);
-    const server = createEmbeddingsServer({ cacheDir: dir });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/embeddings`;
-    const post = (body: unknown, signal?: AbortSignal) => fetch(url, { method: "POST", body: JSON.stringify(body), signal });
+    const server = await startEmbeddingsServer(dir);
+    const post = server.post;
     try {
       const model = "use-lite-512:response:chunks";
       // 40 texts x ~4 chunk windows each, from one caller who hangs up at once.
@@ -89,7 +86,7 @@ describe("serve-embeddings under load", () => {
       // Bounds: an oversized input is refused before any work.
       expect((await post({ model, input: ["x".repeat(128 * 1024 + 1)] })).status).toBe(400);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   });
 });

@@ -27,8 +27,6 @@ export class PartialHints {
   private queued = new Map<string, () => string>();
   private calls = 0;
   private closed = false;
-  /** The calls made (settled, never rejecting): for tests; the request never waits for them. */
-  readonly inFlight: Promise<void>[] = [];
 
   /** The tenant's embedder takes partial texts: choices long enough from now on are sent. */
   start(send: SendPartials): void {
@@ -59,7 +57,8 @@ export class PartialHints {
     this.queued = new Map();
     this.calls++;
     const texts = batch.map(([, text]) => text());
-    const call = this.send(texts).then(
+    // Never awaited: the request does not wait for these.
+    void this.send(texts).then(
       (windows) =>
         batch.forEach(([key], i) => {
           const sends = (this.sends.get(key) ?? 0) + 1;
@@ -69,6 +68,5 @@ export class PartialHints {
         }),
       () => undefined,
     );
-    this.inFlight.push(call);
   }
 }

@@ -6,7 +6,7 @@ import { DecodedVector } from "../decoded-vector.ts";
 import { ApiError } from "../errors.ts";
 import { boundedForEmbedding } from "./bounded-text.ts";
 import { cacheEmbedding, cachedEmbedding, embeddingKey } from "./cache.ts";
-import { modelTakesPartialTexts, openaiEmbedder } from "./openai.ts";
+import { openaiEmbedder } from "./openai.ts";
 import type { Embedder } from "./types.ts";
 import { vectorsEmbedder } from "./vectors.ts";
 import { workersAiEmbedder } from "./workers-ai.ts";
@@ -26,10 +26,8 @@ export function embedderFor(tenant: TenantInfo, env: Bindings, cfg: Config): Emb
   }
 }
 
-/** Whether the tenant's embedder starts on texts still being written (chat/partial-hints.ts). */
-export function takesPartialTexts(tenant: TenantInfo, cfg: Config): boolean {
-  return tenant.embedderKind === "openai" && cfg.embeddingsUrl !== "" && modelTakesPartialTexts(tenant.embedderModel ?? cfg.embeddingsModel);
-}
+/** Whether the tenant's embedder starts on texts still being written (chat/partial-hints.ts): it can prefetch. */
+export const takesPartialTexts = (tenant: TenantInfo, env: Bindings, cfg: Config): boolean => embedderFor(tenant, env, cfg).prefetch !== undefined;
 
 /**
  * The n x d matrix as a view, without a copy, when the inputs are decoded embeddings lying back to back in one

@@ -2,6 +2,7 @@
 import { sha256Hex } from "../crypto.ts";
 import { float32BytesToFloat64, strictBase64Bytes } from "../encoding.ts";
 import { ApiError } from "../errors.ts";
+import { RefusedOption } from "../refused-options.ts";
 import type { Embedder } from "./types.ts";
 
 export interface OpenAIEmbedderOptions {
@@ -14,8 +15,7 @@ export interface OpenAIEmbedderOptions {
 // Vectors are asked for as base64 (little-endian float32, as OpenAI answers with encoding_format=base64): a quarter
 // of the bytes of JSON numbers and nothing to parse number by number. An endpoint that refuses the parameter (400 or
 // 422) is asked for floats from then on (per isolate and URL); one that ignores it and answers numbers is read as is.
-const floatOnly = new Set<string>();
-const MAX_FLOAT_ONLY = 256;
+const floatOnly = new RefusedOption();
 
 const unexpected = (what: string) => new ApiError(502, "embedder_error", `embeddings endpoint answered ${what}`);
 
@@ -58,20 +58,23 @@ const userOf = async (caller: string | undefined) => (caller ? `t_${(await sha25
  * A model named by a use-lite recipe is served by `pref serve-embeddings`, which takes partial texts
  * (`pref_partial`): the beginnings of answers still being streamed, whose settled windows it computes ahead.
  */
-export const modelTakesPartialTexts = (model: string) => model.startsWith("use-lite-");
+const modelTakesPartialTexts = (model: string) => model.startsWith("use-lite-");
 
 export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
-  const timeoutMs = o.timeoutMs ?? 10_000;
   const headers = { "content-type": "application/json", ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
+  /** One POST of `fields` (with the model and the caller's opaque id) to the endpoint. */
+  const post = async (fields: Record<string, unknown>, caller: string | undefined): Promise<Response> => {
+    const user = await userOf(caller);
+    return fetch(o.url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: o.model, ...fields, ...(user ? { user } : {}) }),
+      signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+    });
+  };
   const prefetch = async (partialTexts: string[], { caller }: { caller?: string } = {}): Promise<number[] | null> => {
     try {
-      const user = await userOf(caller);
-      const res = await fetch(o.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ model: o.model, input: partialTexts, pref_partial: true, ...(user ? { user } : {}) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const res = await post({ input: partialTexts, pref_partial: true }, caller);
       const windows = ((await res.json().catch(() => null)) as { pref_partial?: { windows?: unknown } } | null)?.pref_partial?.windows;
       const valid = res.ok && Array.isArray(windows) && windows.length === partialTexts.length && windows.every((w) => typeof w === "number");
       return valid ? (windows as number[]) : null;
@@ -84,25 +87,18 @@ export function openaiEmbedder(o: OpenAIEmbedderOptions): Embedder {
     ...(o.url && modelTakesPartialTexts(o.model) ? { prefetch } : {}),
     async embed(texts, { caller } = {}) {
       if (!o.url) throw new ApiError(503, "unavailable", "the embedder is not configured").withDetail("embedder 'openai' needs EMBEDDINGS_URL");
-      const user = await userOf(caller);
-      const post = async (encoding: "base64" | "float"): Promise<Response> => {
+      const embed = async (encoding: "base64" | "float"): Promise<Response> => {
         try {
-          return await fetch(o.url, {
-            method: "POST",
-            headers,
-            body: JSON.stringify({ model: o.model, input: texts, encoding_format: encoding, ...(user ? { user } : {}) }),
-            signal: AbortSignal.timeout(timeoutMs),
-          });
+          return await post({ input: texts, encoding_format: encoding }, caller);
         } catch (err) {
           throw new ApiError(502, "embedder_error", `embeddings endpoint unreachable: ${(err as Error).message}`);
         }
       };
-      let res = await post(floatOnly.has(o.url) ? "float" : "base64");
-      if ((res.status === 400 || res.status === 422) && !floatOnly.has(o.url)) {
+      let res = await embed(floatOnly.has(o.url) ? "float" : "base64");
+      if (RefusedOption.isRefusal(res.status) && !floatOnly.has(o.url)) {
         await res.body?.cancel();
-        if (floatOnly.size >= MAX_FLOAT_ONLY) floatOnly.clear();
-        floatOnly.add(o.url);
-        res = await post("float");
+        floatOnly.remember(o.url);
+        res = await embed("float");
       }
       if (!res.ok) throw new ApiError(502, "embedder_error", `embeddings endpoint answered ${res.status}`);
       return vectorsOf(await res.json().catch(() => null), texts.length);

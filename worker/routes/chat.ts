@@ -20,6 +20,7 @@ import { userContext } from "../services/context.ts";
 import { userPosterior } from "../services/user-state.ts";
 import { answeredPairs, exclusionMask, nextQuestion, type Question } from "../services/questions.ts";
 import { deviationWeight, servedPosterior } from "../services/prompt-weight.ts";
+import { lazyTextHashes } from "../services/hashes.ts";
 import { rankCandidates } from "../services/ranking.ts";
 import type { GenerationResult } from "../upstream/client.ts";
 
@@ -88,6 +89,8 @@ export function chatRoutes(cfg: Config) {
     const generation = run;
 
     const prompt = promptOf(body.messages);
+    // The question path and the deviation weight both hash the prompt: once.
+    const promptHashes = lazyTextHashes(c.env, tenant.id, "prompt", prompt);
     const counts = generation.counts;
     const options = body.pref ?? { explore: "none" as const, ask: true, criterion: "pref" as const, seed: undefined };
     const wantQuestion = userId !== undefined && options.ask && counts.returned >= 2;
@@ -104,8 +107,8 @@ export function chatRoutes(cfg: Config) {
       [result, current, answered, weight] = await Promise.all([
         generation.result,
         userPosterior(context, userId),
-        wantQuestion ? answeredPairs(context, c.env, userId!, prompt) : [],
-        deviationWeight(basis, c.env, tenant.id, prompt),
+        wantQuestion ? answeredPairs(context, c.env, userId!, promptHashes) : [],
+        deviationWeight(basis, c.env, promptHashes),
       ]);
     } catch (err) {
       generation.abort();

@@ -10,6 +10,7 @@ import { userPosterior } from "../services/user-state.ts";
 import { runInBackground } from "../background.ts";
 import { countUsage } from "../metrics/usage.ts";
 import { answeredPairs, exclusionMask, nextQuestion, QUESTION_CRITERIA } from "../services/questions.ts";
+import { lazyTextHashes } from "../services/hashes.ts";
 
 export function questionRoutes(cfg: Config) {
   const s = schemas(cfg);
@@ -63,7 +64,7 @@ export function questionRoutes(cfg: Config) {
     const [E, current, answered] = await Promise.all([
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
       userPosterior(context, body.user),
-      answeredPairs(context, c.env, body.user, body.prompt),
+      answeredPairs(context, c.env, body.user, lazyTextHashes(c.env, session.tenant.id, "prompt", body.prompt)),
     ]);
     const question = nextQuestion(core, cfg, {
       posterior: current.posterior,

@@ -9,6 +9,7 @@ import { newId } from "../crypto.ts";
 import { embedAll, embedderFor } from "../embedders/index.ts";
 import { jsonBody, jsonResponse, personalizationErrors, schemas } from "../schemas.ts";
 import { deviationWeight, servedPosterior } from "../services/prompt-weight.ts";
+import { lazyTextHashes } from "../services/hashes.ts";
 import { userPosterior } from "../services/user-state.ts";
 import { userContext } from "../services/context.ts";
 import { EXPLORE_MODES, rankCandidates } from "../services/ranking.ts";
@@ -72,7 +73,7 @@ export function rankRoutes(cfg: Config) {
     const [E, current, weight] = await Promise.all([
       embedAll(body.candidates, fields, embedderFor(session.tenant, c.env, cfg), basis.d, { caller: session.tenant.id, maxTextBytes: cfg.maxTextBytes }),
       userPosterior(context, body.user),
-      deviationWeight(basis, c.env, session.tenant.id, body.prompt),
+      deviationWeight(basis, c.env, lazyTextHashes(c.env, session.tenant.id, "prompt", body.prompt)),
     ]);
     const ranking = rankCandidates(core, basis, servedPosterior(basis, current.posterior, weight), E, body.candidates.length, { explore: body.explore, seed: body.seed, ucbBeta: cfg.ucbBeta });
     runInBackground(c, "usage_count_failed", countUsage(db, session.tenant.id, "rank"));

@@ -21,11 +21,30 @@ export function hashSecret(env: Bindings): string {
   return secret;
 }
 
-export async function textHashes(env: Bindings, tenantId: string, purpose: HashPurpose, text: string): Promise<TextHashes> {
-  const secret = hashSecret(env);
-  const sha256 = await sha256Hex(text);
-  return { sha256, keyed: await keyedFromSha256(secret, tenantId, purpose, sha256) };
+/** A text's hashes for one request, each computed at most once and only when first asked for. */
+export interface LazyTextHashes {
+  sha256(): Promise<string>;
+  /** Both forms; a 503 without HASH_SECRET, like textHashes. */
+  both(): Promise<TextHashes>;
 }
+
+export function lazyTextHashes(env: Bindings, tenantId: string, purpose: HashPurpose, text: string): LazyTextHashes {
+  let sha256: Promise<string> | undefined;
+  let both: Promise<TextHashes> | undefined;
+  const self: LazyTextHashes = {
+    sha256: () => (sha256 ??= sha256Hex(text)),
+    both: () =>
+      (both ??= (async () => {
+        const secret = hashSecret(env);
+        const sha = await self.sha256();
+        return { sha256: sha, keyed: await keyedFromSha256(secret, tenantId, purpose, sha) };
+      })()),
+  };
+  return self;
+}
+
+export const textHashes = (env: Bindings, tenantId: string, purpose: HashPurpose, text: string): Promise<TextHashes> =>
+  lazyTextHashes(env, tenantId, purpose, text).both();
 
 /** The keyed form of a stored hash, whatever its scheme (exports show only the keyed form). */
 export async function keyedForm(env: Bindings, tenantId: string, purpose: HashPurpose, stored: string, scheme: number): Promise<string> {

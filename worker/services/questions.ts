@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { vectorHash } from "../crypto.ts";
 import type { UserContext } from "./context.ts";
 import type { Bindings } from "../env.ts";
-import { textHashes } from "./hashes.ts";
+import type { LazyTextHashes } from "./hashes.ts";
 
 export const QUESTION_CRITERIA = ["pref", "infogain", "random"] as const;
 export type QuestionCriterion = (typeof QUESTION_CRITERIA)[number];
@@ -30,10 +30,10 @@ export function pairUncertainty(choice: Pick<PairChoice, "mean" | "variance">): 
 }
 
 /** The (chosen, rejected) content hashes of the comparisons this user already answered for this prompt. */
-export async function answeredPairs({ db, store, session }: UserContext, env: Bindings, userId: string, prompt: string) {
+export async function answeredPairs({ db, store, session }: UserContext, env: Bindings, userId: string, prompt: LazyTextHashes) {
   // The D1 store knows from the session read whether there is a user at all (no row: nothing answered).
   if (store.kind === "d1" && !session.user) return [];
-  return store.answeredPairs({ db, env }, session.tenant, userId, await textHashes(env, session.tenant.id, "prompt", prompt));
+  return store.answeredPairs({ db, env }, session.tenant, userId, await prompt.both());
 }
 
 /**

@@ -3,6 +3,7 @@
 // deadline, 429/5xx are retried with backoff, and whatever subset of candidates arrives is returned.
 // With `stream`, the upstream is asked for server-sent events and each candidate is handed over (onCandidate)
 // the moment its choice finishes, so that the caller can embed it while the others are still being generated.
+import { RefusedOption } from "../refused-options.ts";
 import { readCompletionStream } from "./stream.ts";
 import { UpstreamError, type Candidate } from "./types.ts";
 
@@ -45,8 +46,7 @@ const MAX_BACKOFF_MS = 4_000;
 
 // An upstream that refuses a streamed request (400/422: e.g. it does not know stream_options) but answers the same
 // request whole is asked for whole answers from then on (per isolate and base URL).
-const wholeAnswersOnly = new Set<string>();
-const MAX_WHOLE_ANSWERS_ONLY = 256;
+const wholeAnswersOnly = new RefusedOption();
 
 export interface GenerateOptions {
   fetcher?: typeof fetch;
@@ -203,11 +203,10 @@ async function callOnce(call: CallContext, n: number, deliver: (candidate: Candi
       if (controller.signal.aborted && !call.signal?.aborted) throw new UpstreamError("timeout", `upstream did not answer within ${timeoutMs} ms`);
       throw new UpstreamError("network", `upstream unreachable: ${(err as Error).message}`);
     }
-    if (stream && (response.status === 400 || response.status === 422)) {
+    if (stream && RefusedOption.isRefusal(response.status)) {
       await response.body?.cancel();
       const whole = await callOnce({ ...call, stream: false }, n, deliver);
-      if (wholeAnswersOnly.size >= MAX_WHOLE_ANSWERS_ONLY) wholeAnswersOnly.clear();
-      wholeAnswersOnly.add(config.baseUrl);
+      wholeAnswersOnly.remember(config.baseUrl);
       return whole;
     }
     // The deadline covers the body too: a server that sends headers and then stalls is a timeout.

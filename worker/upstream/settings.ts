@@ -57,7 +57,7 @@ export function resolveUpstream(cfg: Config, tenant: TenantInfo, env: Bindings):
       backoffMs: cfg.upstream.backoffMs,
       useN: own.useN ?? cfg.upstream.useN,
       // Streaming costs the Worker CPU; it pays where the embedder can start on answers still being written.
-      stream: cfg.upstream.stream === "auto" ? takesPartialTexts(tenant, cfg) : cfg.upstream.stream,
+      stream: cfg.upstream.stream === "auto" ? takesPartialTexts(tenant, env, cfg) : cfg.upstream.stream,
     },
     defaultN: Math.min(own.n ?? cfg.chatDefaultN, MAX_CHAT_N),
     modelPassthrough: own.modelPassthrough ?? false,

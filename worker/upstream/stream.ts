@@ -47,6 +47,7 @@ export type OnGrow = (index: number, chars: number, text: () => string) => void;
 export async function readCompletionStream(body: ReadableStream<Uint8Array>, onChoice: (c: Candidate) => void, onGrow?: OnGrow): Promise<StreamSummary> {
   const pieces: string[][] = [];
   const lengths: number[] = [];
+  const textSoFar: (() => string)[] = [];
   const finished: boolean[] = [];
   const summary: StreamSummary = { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
   let done = false;
@@ -86,7 +87,7 @@ export async function readCompletionStream(body: ReadableStream<Uint8Array>, onC
         const own = (pieces[index] ??= []);
         own.push(content);
         lengths[index] = (lengths[index] ?? 0) + content.length;
-        if (onGrow && content.length > 0 && !finished[index]) onGrow(index, lengths[index], () => own.join(""));
+        if (onGrow && content.length > 0 && !finished[index]) onGrow(index, lengths[index], (textSoFar[index] ??= () => own.join("")));
       } else if (content !== undefined && content !== null) throw new UpstreamError("malformed", "upstream streamed a choice whose delta.content is not a string");
       if (typeof choice.finish_reason === "string") finish(index, choice.finish_reason);
     }
