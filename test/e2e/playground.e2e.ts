@@ -27,6 +27,8 @@ let page: Page;
 const pageErrors: string[] = [];
 /** Requests to anything but the local Worker: the page must load nothing from the internet. */
 const foreignRequests: string[] = [];
+/** The page's last API calls, for the message of a failed wait. */
+const apiCalls: string[] = [];
 
 beforeAll(async () => {
   const started = Date.now();
@@ -41,7 +43,20 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.context.newPage();
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  // Which keys reached the page, and where focus was then (shown when an answer is not counted).
+  await page.addInitScript(() => {
+    window.__keysSeen = [];
+    document.addEventListener("keydown", (e: { key: string }) => window.__keysSeen.push(`${e.key}@${document.activeElement?.id || document.activeElement?.tagName}`), true);
+  });
   page.on("request", (req) => void (req.url().startsWith(`${stack.url}/`) || foreignRequests.push(req.url())));
+  const logCall = (req: { url(): string; method(): string }, outcome: string) => {
+    const url = new URL(req.url());
+    if (!url.pathname.startsWith("/v1/")) return;
+    apiCalls.push(`${req.method()} ${url.pathname} ${outcome}`);
+    if (apiCalls.length > 8) apiCalls.shift();
+  };
+  page.on("requestfinished", async (req) => logCall(req, String((await req.response())?.status() ?? "?")));
+  page.on("requestfailed", (req) => logCall(req, `failed (${req.failure()?.errorText})`));
   console.log(`local stack + browser up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${stack.url}`);
 });
 
@@ -115,7 +130,16 @@ describe("playground", () => {
         .waitForFunction((count) => document.querySelector("#profile-summary")?.getAttribute("data-count") === String(count), n, { timeout: 60_000 })
         .catch(async (error: Error) => {
           const said = await Promise.all(["#onboarding-status", "#profile-status"].map((s) => page.locator(s).innerText().catch(() => "?")));
-          throw new Error(`answer ${n} (${choice}) not counted: ${error.message}; onboarding says "${said[0]}", profile says "${said[1]}"`);
+          const state = await page.evaluate(() => ({
+            focus: `${document.activeElement?.tagName}#${document.activeElement?.id}`,
+            pageHasFocus: document.hasFocus(),
+            busy: document.querySelector("#onboarding")?.getAttribute("aria-busy"),
+            keys: window.__keysSeen,
+          }));
+          throw new Error(
+            `answer ${n} (${choice}) not counted: ${error.message}; onboarding says "${said[0]}", profile says "${said[1]}"; ` +
+              `page state ${JSON.stringify(state)}; last API calls: ${apiCalls.join(", ")}`,
+          );
         });
       await onboardingIdle();
       expect(await text("#answer-count")).toBe(`${n} ${n === 1 ? "answer" : "answers"} so far`);
