@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -21,6 +21,8 @@ const FLAGS = [
 
 export interface Browser {
   context: BrowserContext;
+  /** The window's one tab (the persistent context opens it): driving a second tab would leave a first one behind it. */
+  page: Page;
   close(): Promise<void>;
 }
 
@@ -33,8 +35,10 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
     args: FLAGS,
     viewport,
   });
+  const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
+    page,
     async close() {
       await context.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });

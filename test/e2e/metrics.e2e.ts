@@ -39,7 +39,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
   browser = await launchBrowser();
-  page = await browser.context.newPage();
+  page = browser.page;
   page.on("pageerror", (err) => pageErrors.push(err.message));
   page.on("request", (req) => void (req.url().startsWith(`${stack.url}/`) || foreignRequests.push(req.url())));
   console.log(`stack, ${data.comparisons} comparisons and browser ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
