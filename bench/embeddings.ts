@@ -1,6 +1,7 @@
 // `npm run bench:embed`: the offline embedder's throughput (USE-lite windows per second) with TF.js's own kernels on
-// one thread, with ours (use-lite-matmul.ts) on one thread and on two, in the same run: the same windows (real AlpacaEval answers, head + tail64 + chunks windows, each at most 128
-// tokens) embedded in alternating rounds, so load from elsewhere on the machine hits both alike. Nothing is cached.
+// one thread, and with ours (use-lite-matmul.ts) on one thread and on two, in the same run: the same windows (real
+// AlpacaEval answers, head + tail64 + chunks windows, each at most 128 tokens) embedded in alternating rounds, so
+// load from elsewhere on the machine hits all alike. Nothing is cached.
 // BENCH_WINDOWS (default 96) per round, BENCH_ROUNDS (default 6) rounds of each. Prints a table and, last, JSON.
 import os from "node:os";
 import path from "node:path";
